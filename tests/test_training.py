@@ -1,0 +1,175 @@
+"""Training loop, optimisers, augmentation and saving models."""
+
+import numpy as np
+import pytest
+
+import mnistnn.training as training
+from mnistnn import (
+    accuracy,
+    init_params,
+    load_params,
+    random_shift,
+    read_metadata,
+    save_params,
+    train,
+    validation_split,
+)
+from mnistnn.optim import adam, cosine_lr, momentum, sgd
+
+
+@pytest.fixture
+def blobs():
+    """An easy 10-class problem: each class is a noisy copy of its own random pattern."""
+    rng = np.random.default_rng(0)
+    centers = rng.random((10, 784), dtype=np.float32)
+    y = rng.integers(0, 10, size=600)
+    X = centers[y] + 0.3 * rng.standard_normal((600, 784), dtype=np.float32)
+    return X.astype(np.float32), y
+
+
+def test_history_has_one_row_per_epoch(blobs):
+    X, y = blobs
+    params = init_params((784, 32, 10))
+    history = train(
+        params, X[:500], y[:500], epochs=4, lr=0.1, batch_size=64, X_val=X[500:], y_val=y[500:], progress=False
+    )
+    assert list(history.columns) == ["epoch", "loss", "train_acc", "val_acc", "lr", "seconds"]
+    assert list(history["epoch"]) == [1, 2, 3, 4]
+    assert history["loss"].iloc[-1] < history["loss"].iloc[0]
+    assert history["val_acc"].iloc[-1] == accuracy(params, X[500:], y[500:])
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+@pytest.mark.parametrize("schedule", ["constant", "cosine"])
+def test_every_optimizer_learns(blobs, optimizer, schedule):
+    X, y = blobs
+    params = init_params((784, 32, 10))
+    lr = 0.001 if optimizer == "adam" else 0.05
+    train(params, X, y, epochs=3, lr=lr, batch_size=50, optimizer=optimizer, lr_schedule=schedule, progress=False)
+    assert accuracy(params, X, y) > 0.9
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
+def test_other_activations_learn(blobs, activation):
+    X, y = blobs
+    params = init_params((784, 32, 10), init="xavier")
+    train(params, X, y, epochs=5, lr=0.01, batch_size=50, optimizer="adam", activation=activation, progress=False)
+    assert accuracy(params, X, y, activation) > 0.9
+
+
+def test_all_zero_initialisation_never_breaks_symmetry(blobs):
+    X, y = blobs
+    params = init_params((784, 16, 10), init="zeros")
+    train(params, X, y, epochs=3, lr=0.1, batch_size=50, progress=False)
+    assert np.all(params["W1"] == params["W1"][:, :1])  # every hidden unit is still the same
+
+
+def test_divergence_stops_with_a_clear_error(blobs):
+    X, y = blobs
+    # a step this large overflows float32 weights to inf, so the loss becomes NaN
+    with pytest.raises(FloatingPointError, match=r"loss became nan at epoch \d+.*learning rate .* too high"):
+        train(init_params((784, 32, 10)), X, y, epochs=5, lr=1e38, progress=False)
+
+
+def test_interrupt_returns_what_was_learned(blobs, monkeypatch):
+    X, y = blobs
+    calls = {"n": 0}
+    real_forward = training.forward
+
+    def forward_then_interrupt(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 25:  # Ctrl-C during the third epoch (10 batches per epoch)
+            raise KeyboardInterrupt
+        return real_forward(*args, **kwargs)
+
+    monkeypatch.setattr(training, "forward", forward_then_interrupt)
+    params = init_params((784, 32, 10))
+    before = params["W1"].copy()
+    history = train(params, X, y, epochs=10, lr=0.1, batch_size=60, progress=False)
+    assert list(history["epoch"]) == [1, 2]
+    assert not np.array_equal(params["W1"], before)
+
+
+def test_momentum_and_adam_match_their_formulas():
+    rng = np.random.default_rng(0)
+    w0, g1, g2 = (rng.standard_normal(5) for _ in range(3))
+    params, state = {"W": w0.copy()}, {}
+    momentum(params, {"W": g1}, state, lr=0.1, beta=0.9)
+    momentum(params, {"W": g2}, state, lr=0.1, beta=0.9)
+    np.testing.assert_allclose(params["W"], w0 - 0.1 * g1 - 0.1 * (0.9 * g1 + g2))
+
+    params, state = {"W": w0.copy()}, {}
+    adam(params, {"W": g1}, state, lr=0.01)
+    # after one step Adam moves every weight by about lr, against its gradient's sign
+    np.testing.assert_allclose(params["W"], w0 - 0.01 * np.sign(g1), rtol=1e-6)
+
+    params, state = {"W": w0.copy()}, {}
+    sgd(params, {"W": g1}, state, lr=0.5)
+    np.testing.assert_allclose(params["W"], w0 - 0.5 * g1)
+
+
+def test_cosine_schedule_runs_from_lr_to_zero():
+    assert cosine_lr(0.1, 0, 100) == pytest.approx(0.1)
+    assert cosine_lr(0.1, 50, 100) == pytest.approx(0.05)
+    assert cosine_lr(0.1, 100, 100) == pytest.approx(0.0)
+
+
+def test_validation_split_takes_the_last_rows():
+    X, y = np.arange(20).reshape(10, 2), np.arange(10)
+    X_tr, y_tr, X_val, y_val = validation_split(X, y, n_val=3)
+    np.testing.assert_array_equal(y_tr, np.arange(7))
+    np.testing.assert_array_equal(y_val, [7, 8, 9])
+    assert X_val.shape == (3, 2)
+    with pytest.raises(ValueError, match="n_val"):
+        validation_split(X, y, n_val=10)
+
+
+def test_random_shift_moves_images_without_changing_them():
+    rng = np.random.default_rng(0)
+    images = np.zeros((50, 28, 28), dtype=np.float32)
+    images[:, 10:18, 12:16] = 1  # a block well inside the frame
+    shifted = random_shift(images.reshape(50, 784), 2, rng).reshape(50, 28, 28)
+    assert shifted.dtype == np.float32
+    np.testing.assert_array_equal(shifted.sum(axis=(1, 2)), images.sum(axis=(1, 2)))  # nothing falls off
+    rows = np.array([np.flatnonzero(s.any(axis=1))[0] for s in shifted])
+    assert set(rows - 10) <= {-2, -1, 0, 1, 2} and len(set(rows)) > 1
+
+
+def test_save_and_load_round_trip_exactly(tmp_path):
+    params = init_params((784, 20, 15, 10), seed=4)
+    path = save_params(tmp_path / "model.npz", params, activation="tanh", test_accuracy=0.5)
+    loaded = load_params(path)
+    assert list(loaded) == list(params)
+    for key in params:
+        np.testing.assert_array_equal(loaded[key], params[key])
+        assert loaded[key].dtype == params[key].dtype
+    assert read_metadata(path) == {"layer_sizes": [784, 20, 15, 10], "activation": "tanh", "test_accuracy": 0.5}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz"]
+
+
+def test_load_rejects_a_corrupt_file(tmp_path):
+    path = tmp_path / "model.npz"
+    path.write_bytes(b"PK\x03\x04 this is no zip archive")
+    with pytest.raises(ValueError, match="expected a .npz file written by save_params") as info:
+        load_params(path)
+    assert str(path) in str(info.value)
+
+
+def test_load_rejects_a_file_with_other_arrays(tmp_path):
+    np.savez(tmp_path / "other.npz", weights=np.zeros(3))
+    with pytest.raises(ValueError, match=r"expected arrays W1, b1, W2, b2, \.\.\. but found \['weights'\]"):
+        load_params(tmp_path / "other.npz")
+
+
+def test_load_rejects_shapes_that_do_not_fit(tmp_path):
+    params = init_params((6, 5, 4))
+    params["b2"] = np.zeros(3, dtype=np.float32)
+    np.savez(tmp_path / "bad.npz", **params)
+    with pytest.raises(ValueError, match="layer 2 has W2"):
+        load_params(tmp_path / "bad.npz")
+
+
+def test_load_refuses_pickled_objects(tmp_path):
+    np.savez(tmp_path / "pickled.npz", W1=np.array([{"a": 1}], dtype=object), b1=np.zeros(1))
+    with pytest.raises(ValueError, match="could not be read"):
+        load_params(tmp_path / "pickled.npz")
