@@ -22,14 +22,14 @@ test: data  ## unit tests and every notebook (nbmake), lint
 	$(PY) -m pytest
 
 run: data  ## execute the notebooks in place, refresh results/ and the README results table
-	$(PY) -m jupyter nbconvert --to notebook --execute --inplace $(NOTEBOOKS)
+	TQDM_DISABLE=1 $(PY) -m jupyter nbconvert --to notebook --execute --inplace $(NOTEBOOKS)
 	$(PY) -m mnistnn.report
 
 lab: setup
 	$(PY) -m jupyter lab
 
 slides: setup  ## one reveal.js deck per notebook in results/slides/
-	$(PY) -m jupyter nbconvert --to slides --output-dir results/slides $(NOTEBOOKS)
+	$(PY) -m jupyter nbconvert --to slides --SlidesExporter.reveal_scroll=True --output-dir results/slides $(NOTEBOOKS)
 
 lint: setup
 	$(PY) -m ruff check .

@@ -23,7 +23,16 @@ from .network import (
     softmax,
     update,
 )
-from .training import load_params, random_shift, read_metadata, save_params, train, validation_split
+from .training import (
+    CONFIGS,
+    load_params,
+    random_shift,
+    read_metadata,
+    save_params,
+    train,
+    train_config,
+    validation_split,
+)
 
 
 def __getattr__(name: str):
@@ -37,6 +46,7 @@ def __getattr__(name: str):
 
 
 __all__ = [
+    "CONFIGS",
     "MNISTDataError",
     "accuracy",
     "backward",
@@ -56,6 +66,7 @@ __all__ = [
     "save_params",
     "softmax",
     "train",
+    "train_config",
     "update",
     "validation_split",
 ]

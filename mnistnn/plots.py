@@ -101,7 +101,7 @@ def show_misclassified(X: np.ndarray, y_true: np.ndarray, probs: np.ndarray, n: 
 def plot_predictions(X: np.ndarray, probs: np.ndarray, y_true: np.ndarray | None = None) -> plt.Figure:
     """A few digits, each above a bar chart of the network's 10 probabilities."""
     n = len(X)
-    fig, axes = plt.subplots(2, n, figsize=(1.8 * n, 3.6), gridspec_kw={"height_ratios": [1, 1]})
+    fig, axes = plt.subplots(2, n, figsize=(1.8 * n, 3.6), squeeze=False)
     for i in range(n):
         axes[0, i].imshow(X[i].reshape(28, 28), cmap="gray_r")
         axes[0, i].axis("off")
@@ -117,7 +117,7 @@ def plot_predictions(X: np.ndarray, probs: np.ndarray, y_true: np.ndarray | None
     return fig
 
 
-def show_weights(W1: np.ndarray, n: int = 10, ncols: int = 10) -> plt.Figure:
+def show_weights(W1: np.ndarray, n: int = 10, ncols: int = 10, label: str = "unit") -> plt.Figure:
     """The first n columns of W1 (784, h) as 28x28 images: what each hidden unit looks for.
 
     Red pixels push the unit's input up, blue pixels push it down.
@@ -131,6 +131,6 @@ def show_weights(W1: np.ndarray, n: int = 10, ncols: int = 10) -> plt.Figure:
             w = W1[:, j].reshape(28, 28)
             limit = np.abs(w).max()
             ax.imshow(w, cmap="RdBu_r", vmin=-limit, vmax=limit)
-            ax.set_title(f"unit {j}", fontsize=8)
+            ax.set_title(f"{label} {j}", fontsize=8)
     fig.tight_layout()
     return fig

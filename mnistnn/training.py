@@ -17,10 +17,26 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .network import Params, accuracy, backward, cross_entropy, forward, num_layers
+from .network import Params, accuracy, backward, cross_entropy, forward, init_params, num_layers
 from .optim import OPTIMIZERS, SCHEDULES
 
 TRAIN_EVAL_SIZE = 10_000  # training accuracy is measured on this many fixed training images
+
+# Named settings, shared by the notebooks and `python -m mnistnn.train NAME`, so that every
+# place that trains "the classic network" trains the same one.
+CONFIGS: dict[str, dict] = {
+    # the popular tutorial network: 784-10-10, full-batch gradient descent, lr 0.1, 500 iterations
+    "classic": {"layer_sizes": (784, 10, 10), "epochs": 500, "lr": 0.1, "batch_size": None},
+    # a wider hidden layer, mini-batches and Adam with cosine decay: seconds, not minutes
+    "improved": {
+        "layer_sizes": (784, 256, 10),
+        "epochs": 10,
+        "lr": 1e-3,
+        "batch_size": 128,
+        "optimizer": "adam",
+        "lr_schedule": "cosine",
+    },
+}
 
 
 def validation_split(
@@ -106,7 +122,8 @@ def train(
     eval_rows = rng.permutation(m)[: min(m, TRAIN_EVAL_SIZE)]
     state: dict = {}
     history: dict[str, list] = {"epoch": [], "loss": [], "train_acc": [], "val_acc": [], "lr": [], "seconds": []}
-    bar = tqdm(total=total_steps, desc="training", unit="step", disable=not progress, leave=True)
+    # progress=False always hides the bar; otherwise tqdm decides (TQDM_DISABLE=1 hides it too)
+    bar = tqdm(total=total_steps, desc="training", unit="step", leave=True, **({} if progress else {"disable": True}))
     start, step = time.perf_counter(), 0
     try:
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported by the loss check
@@ -148,7 +165,26 @@ def train(
         print(f"Interrupted after {step} steps; returning the history so far.")
     finally:
         bar.close()
+    if progress and history["epoch"]:
+        print(
+            f"{history['epoch'][-1]} epochs ({step} steps) in {history['seconds'][-1]:.1f} s: "
+            f"loss {history['loss'][-1]:.4f}, train_acc {history['train_acc'][-1]:.4f}, "
+            f"val_acc {history['val_acc'][-1]:.4f}"
+        )
     return pd.DataFrame(history)
+
+
+def train_config(name: str, X: np.ndarray, y: np.ndarray, **kwargs) -> tuple[Params, pd.DataFrame]:
+    """Create and train the network named in CONFIGS; returns `(params, history)`.
+
+    Extra keyword arguments (X_val, y_val, seed, progress, ...) go to `train`.
+    """
+    if name not in CONFIGS:
+        raise ValueError(f"unknown configuration {name!r}; choose one of {list(CONFIGS)}")
+    config = dict(CONFIGS[name])
+    params = init_params(config.pop("layer_sizes"), seed=kwargs.get("seed", 0), init=config.pop("init", "he"))
+    history = train(params, X, y, **config, **kwargs)
+    return params, history
 
 
 METADATA_KEY = "__metadata__"
