@@ -25,6 +25,7 @@ from .network import (
 )
 from .training import (
     CONFIGS,
+    evaluate,
     load_params,
     random_shift,
     read_metadata,
@@ -51,6 +52,7 @@ __all__ = [
     "accuracy",
     "backward",
     "cross_entropy",
+    "evaluate",
     "forward",
     "init_params",
     "layer_sizes",

@@ -67,6 +67,18 @@ def plot_history(history: pd.DataFrame, title: str = "") -> plt.Figure:
     return fig
 
 
+def compare_histories(histories: dict[str, pd.DataFrame], column: str = "val_acc", title: str = "") -> plt.Figure:
+    """One curve per run: `column` of each history against the epoch, labelled by the dict key."""
+    fig, ax = plt.subplots(figsize=(6.5, 3.5))
+    for label, history in histories.items():
+        ax.plot(history["epoch"], history[column], marker="o", markersize=3, label=str(label))
+    ax.set(xlabel="epoch", ylabel=column.replace("_", " "), title=title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int = 10) -> np.ndarray:
     """Counts (num_classes, num_classes): row = true digit, column = predicted digit."""
     return np.bincount(y_true * num_classes + y_pred, minlength=num_classes**2).reshape(num_classes, num_classes)

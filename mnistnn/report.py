@@ -19,7 +19,6 @@ SOURCES = {  # file in results/ -> the notebook that writes it
     "from_scratch.csv": "03 from scratch",
     "experiments.csv": "04 experiments",
 }
-START, END = "<!-- results:start -->", "<!-- results:end -->"
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
@@ -42,14 +41,18 @@ def markdown_table(metrics: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def update_readme(table: str, readme: Path = README) -> bool:
-    """Replace the text between the markers; returns False if the markers are missing."""
+def update_readme(table: str, section: str = "results", readme: Path = README) -> bool:
+    """Replace the text between `<!-- section:start -->` and `<!-- section:end -->`.
+
+    Returns False, changing nothing, if README.md has no such markers.
+    """
+    start, end = f"<!-- {section}:start -->", f"<!-- {section}:end -->"
     text = readme.read_text(encoding="utf-8")
-    if START not in text or END not in text:
+    if start not in text or end not in text:
         return False
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    readme.write_text(f"{head}{START}\n{table}\n{END}{tail}", encoding="utf-8")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    readme.write_text(f"{head}{start}\n{table}\n{end}{tail}", encoding="utf-8")
     return True
 
 

@@ -108,6 +108,19 @@ def test_momentum_and_adam_match_their_formulas():
     np.testing.assert_allclose(params["W"], w0 - 0.5 * g1)
 
 
+def test_adam_matches_the_textbook_formulas_over_several_steps():
+    rng = np.random.default_rng(1)
+    w = rng.standard_normal(6)
+    params, state = {"W": w.copy()}, {}
+    m, v = np.zeros(6), np.zeros(6)
+    for t in range(1, 8):
+        g = rng.standard_normal(6) * 10.0 ** rng.integers(-9, 2)  # include tiny gradients, where eps matters
+        m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g**2
+        w = w - 0.01 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+        adam(params, {"W": g}, state, lr=0.01)
+        np.testing.assert_allclose(params["W"], w, rtol=1e-12)
+
+
 def test_cosine_schedule_runs_from_lr_to_zero():
     assert cosine_lr(0.1, 0, 100) == pytest.approx(0.1)
     assert cosine_lr(0.1, 50, 100) == pytest.approx(0.05)
