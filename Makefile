@@ -31,6 +31,9 @@ lab: setup
 slides: setup  ## one reveal.js deck per notebook in results/slides/
 	$(PY) -m jupyter nbconvert --to slides --SlidesExporter.reveal_scroll=True --output-dir results/slides $(NOTEBOOKS)
 
+bench: data  ## training speed: mnistnn against scikit-learn, side by side
+	$(PY) -m benchmarks.train_speed
+
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .

@@ -10,8 +10,8 @@ float32, mnistnn, ...), so that a change in the machine's load affects all of th
 each is summarised by its median. Also measured:
 
 - the time of the matrix products alone (the same five products, for the same batches),
-  as a share of mnistnn's epoch: the rest is overhead (softmax, ReLU, the Adam step,
-  gathering the shuffled batches);
+  as a share of mnistnn's epoch, and likewise the Adam steps alone: what is left is the
+  rest of the overhead (softmax, ReLU, gathering the shuffled batches, Python);
 - one iteration of the classic 784-10-10 full-batch gradient descent.
 
 Results go to results/benchmarks.csv and the benchmark table of README.md.
@@ -29,6 +29,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
 from mnistnn import accuracy, init_params, load_mnist, train
+from mnistnn.optim import adam
 from mnistnn.plots import results_path
 from mnistnn.report import update_readme
 
@@ -56,6 +57,17 @@ def matmul_epoch(X: np.ndarray, params: dict, rng: np.random.Generator) -> float
         A1[:n].T @ dZ2[:n]  # dW2
         dZ2[:n] @ W2.T  # dA1
         Xb.T @ dZ1[:n]  # dW1
+    return time.perf_counter() - start
+
+
+def adam_epoch(n_steps: int, params: dict, rng: np.random.Generator) -> float:
+    """Seconds for one epoch's worth of Adam steps alone, on parameters of the same shapes."""
+    copy = {key: value.copy() for key, value in params.items()}
+    grads = {key: rng.standard_normal(value.shape, dtype=np.float32) * 1e-3 for key, value in params.items()}
+    state: dict = {}
+    start = time.perf_counter()
+    for _ in range(n_steps):
+        adam(copy, grads, state, LR)
     return time.perf_counter() - start
 
 
@@ -94,7 +106,9 @@ def run(epochs: int, subset: int | None = None) -> pd.DataFrame:
         )
 
     mlp64, mlp32 = sklearn_model(), sklearn_model()
-    times: dict[str, list[float]] = {"mnistnn": [], "sklearn_float64": [], "sklearn_float32": [], "matmul": []}
+    times: dict[str, list[float]] = {
+        name: [] for name in ("mnistnn", "sklearn_float64", "sklearn_float32", "matmul", "adam")
+    }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         for epoch in range(epochs):  # interleaved: A B C D, A B C D, ...
@@ -102,6 +116,7 @@ def run(epochs: int, subset: int | None = None) -> pd.DataFrame:
             times["sklearn_float64"].append(timed(lambda: mlp64.partial_fit(X64, y, classes=np.arange(10))))
             times["sklearn_float32"].append(timed(lambda: mlp32.partial_fit(X, y, classes=np.arange(10))))
             times["matmul"].append(matmul_epoch(X, params, rng))
+            times["adam"].append(adam_epoch(-(-len(X) // BATCH), params, rng))
 
     classic = init_params((784, 10, 10), seed=0)
     classic_times = [timed(lambda: train(classic, X, y, epochs=1, lr=0.1, progress=False)) for _ in range(20)]
@@ -114,6 +129,7 @@ def run(epochs: int, subset: int | None = None) -> pd.DataFrame:
         ("speed-up over MLPClassifier float64", median["sklearn_float64"] / median["mnistnn"]),
         ("speed-up over MLPClassifier float32", median["sklearn_float32"] / median["mnistnn"]),
         ("share of mnistnn epoch in matrix products", median["matmul"] / median["mnistnn"]),
+        ("share of mnistnn epoch in the Adam step", median["adam"] / median["mnistnn"]),
         ("mnistnn test accuracy", accuracy(params, X_test, y_test)),
         ("MLPClassifier float64 test accuracy", mlp64.score(X_test.astype(np.float64), y_test)),
         ("MLPClassifier float32 test accuracy", mlp32.score(X_test, y_test)),
