@@ -85,9 +85,7 @@ def layer_sizes(params: Params) -> tuple[int, ...]:
     return (params["W1"].shape[0],) + tuple(params[f"W{l}"].shape[1] for l in range(1, L + 1))
 
 
-# Hidden-layer activations and their derivatives. Each derivative is written in
-# terms of what the forward pass already computed (Z and A), so nothing is
-# recomputed in the backward pass.
+# Hidden-layer activations and their derivatives, both as functions of Z.
 def relu(Z: np.ndarray) -> np.ndarray:
     """ReLU(z) = max(z, 0), element by element."""
     return np.maximum(Z, 0)
@@ -98,10 +96,21 @@ def sigmoid(Z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-Z))
 
 
+def sigmoid_grad(Z: np.ndarray) -> np.ndarray:
+    """sigmoid'(z) = sigmoid(z) (1 - sigmoid(z))."""
+    S = sigmoid(Z)
+    return S * (1 - S)
+
+
+def tanh_grad(Z: np.ndarray) -> np.ndarray:
+    """tanh'(z) = 1 - tanh(z)^2."""
+    return 1 - np.tanh(Z) ** 2
+
+
 ACTIVATIONS = {
-    "relu": (relu, lambda Z, A: Z > 0),
-    "sigmoid": (sigmoid, lambda Z, A: A * (1 - A)),
-    "tanh": (np.tanh, lambda Z, A: 1 - A * A),
+    "relu": (relu, lambda Z: Z > 0),  # slope 1 where z > 0, else 0
+    "sigmoid": (sigmoid, sigmoid_grad),
+    "tanh": (np.tanh, tanh_grad),
 }
 
 
@@ -198,7 +207,7 @@ def backward(params: Params, cache: dict, y: np.ndarray, weight_decay: float = 0
             dA = dZ @ params[f"W{l}"].T
             if f"keep{l - 1}" in cache:
                 dA *= cache[f"keep{l - 1}"]
-            dZ = dA * act_grad(cache[f"Z{l - 1}"], cache[f"A{l - 1}"])
+            dZ = dA * act_grad(cache[f"Z{l - 1}"])
     return {key: grads[key] for key in params}  # same key order as params
 
 

@@ -70,14 +70,18 @@ def test_backward_with_weight_decay():
     check_gradients((6, 5, 3), 4, weight_decay=0.3)
 
 
-def test_dropout_backward_matches_numerical_gradient_for_a_fixed_mask():
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+def test_dropout_backward_matches_numerical_gradient_for_a_fixed_mask(activation):
     rng = np.random.default_rng(1)
-    params = init_params((6, 8, 3), seed=1, dtype=np.float64)
+    params = init_params((6, 8, 7, 3), seed=1, dtype=np.float64)
+    for key in params:  # non-zero biases keep the ReLU inputs of dropped-out rows away from 0
+        params[key] += 0.1 * rng.standard_normal(params[key].shape)
     X, y = rng.standard_normal((5, 6)), rng.integers(0, 3, size=5)
-    _, cache = forward(params, X, dropout=0.5, rng=np.random.default_rng(7))
+    _, cache = forward(params, X, activation, dropout=0.5, rng=np.random.default_rng(7))
+    assert all(np.abs(cache[k]).min() > 1e-3 for k in cache if k.startswith("Z"))
 
     def loss():  # the same random generator state gives the same dropout mask every time
-        probs, _ = forward(params, X, dropout=0.5, rng=np.random.default_rng(7))
+        probs, _ = forward(params, X, activation, dropout=0.5, rng=np.random.default_rng(7))
         return cross_entropy(probs, y)
 
     grads = backward(params, cache, y)
