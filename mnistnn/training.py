@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .network import Params, accuracy, backward, cross_entropy, forward, init_params, num_layers
+from .network import Params, accuracy, backward, cross_entropy, forward, init_params, layer_sizes
 from .optim import OPTIMIZERS, SCHEDULES
 
 # Named settings, shared by the notebooks and `python -m mnistnn.train NAME`, so that every
@@ -214,9 +214,7 @@ def save_params(path: str | os.PathLike, params: Params, **metadata) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    L = num_layers(params)
-    sizes = [int(params["W1"].shape[0])] + [int(params[f"W{l}"].shape[1]) for l in range(1, L + 1)]
-    metadata = {"layer_sizes": sizes, **metadata}
+    metadata = {"layer_sizes": list(layer_sizes(params)), **metadata}
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
