@@ -30,8 +30,10 @@ def momentum(params: Params, grads: Params, state: dict, lr: float, beta: float 
     gradients, so steps grow along directions that stay consistent and cancel
     along directions that flip sign from batch to batch.
     """
+    if "velocity" not in state:  # the first step: no direction remembered yet
+        state["velocity"] = {key: np.zeros_like(W) for key, W in params.items()}
     for key, W in params.items():
-        v = state.setdefault(key, np.zeros_like(W))
+        v = state["velocity"][key]
         v *= beta
         v += grads[key]
         W -= np.asarray(lr, dtype=W.dtype) * v
@@ -57,18 +59,19 @@ def adam(
     The step costs more than the rest of the backward pass for a wide layer, so
     it is written for speed: m and v are stored divided by (1 - beta1) and
     (1 - beta2), which saves two multiplications per parameter (m <- beta1 m + dW),
-    and all arithmetic is in place, into arrays kept in `state`.
+    and all arithmetic is in place, into arrays made once, at the first step.
     """
+    if "m" not in state:  # the first step: both averages start at zero
+        state["m"] = {key: np.zeros_like(W) for key, W in params.items()}
+        state["v"] = {key: np.zeros_like(W) for key, W in params.items()}
+        state["scratch"] = {key: np.empty_like(W) for key, W in params.items()}
     t = state["t"] = state.get("t", 0) + 1
     # with m' = m / (1 - beta1) and v' = v / (1 - beta2), the step above becomes
     # W <- W - m' / (sqrt(v') / c + eps / (c sqrt(1 - beta2))), with c as follows:
     c = lr * (1 - beta1) / (1 - beta1**t) * math.sqrt((1 - beta2**t) / (1 - beta2))
     eps_scaled = eps * math.sqrt(1 - beta2**t) / (c * math.sqrt(1 - beta2))
     for key, W in params.items():
-        g = grads[key]
-        m = state.setdefault(f"m_{key}", np.zeros_like(W))
-        v = state.setdefault(f"v_{key}", np.zeros_like(W))
-        tmp = state.setdefault(f"tmp_{key}", np.empty_like(W))  # scratch space, reused every step
+        g, m, v, tmp = grads[key], state["m"][key], state["v"][key], state["scratch"][key]
         m *= beta1
         m += g
         v *= beta2

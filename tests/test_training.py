@@ -1,5 +1,7 @@
 """Training loop, optimisers, augmentation and saving models."""
 
+import tracemalloc
+
 import numpy as np
 import pytest
 
@@ -119,6 +121,19 @@ def test_adam_matches_the_textbook_formulas_over_several_steps():
         w = w - 0.01 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
         adam(params, {"W": g}, state, lr=0.01)
         np.testing.assert_allclose(params["W"], w, rtol=1e-12)
+
+
+def test_adam_makes_its_arrays_once_not_every_step():
+    """After the first step, an Adam step allocates nothing the size of a weight matrix."""
+    params = init_params((784, 256, 10))
+    grads = {key: np.full_like(W, 1e-3) for key, W in params.items()}
+    state: dict = {}
+    adam(params, grads, state, lr=1e-3)
+    tracemalloc.start()
+    adam(params, grads, state, lr=1e-3)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < params["W1"].nbytes / 2, f"a step allocated {peak} bytes"
 
 
 def test_cosine_schedule_runs_from_lr_to_zero():
