@@ -122,7 +122,8 @@ def softmax(Z: np.ndarray) -> np.ndarray:
     e^z from overflowing: the largest exponent becomes e^0 = 1.
     """
     E = np.exp(Z - Z.max(axis=1, keepdims=True))
-    return E / E.sum(axis=1, keepdims=True)
+    E /= E.sum(axis=1, keepdims=True)
+    return E
 
 
 def one_hot(y: np.ndarray, num_classes: int = 10, dtype: type = np.float32) -> np.ndarray:
@@ -159,7 +160,8 @@ def forward(
     cache: dict = {"A0": X, "activation": activation, "dropout": dropout}
     A = X
     for l in range(1, L):
-        Z = A @ params[f"W{l}"] + params[f"b{l}"]
+        Z = A @ params[f"W{l}"]
+        Z += params[f"b{l}"]  # b is added to every row, in place (no second (m, n_out) array)
         A = act(Z)
         if dropout > 0:
             if rng is None:
@@ -168,7 +170,8 @@ def forward(
             A = A * keep.astype(A.dtype, copy=False)
             cache[f"keep{l}"] = keep
         cache[f"Z{l}"], cache[f"A{l}"] = Z, A
-    Z = A @ params[f"W{L}"] + params[f"b{L}"]
+    Z = A @ params[f"W{L}"]
+    Z += params[f"b{L}"]
     probs = softmax(Z)
     cache[f"A{L}"] = probs
     return probs, cache
@@ -231,7 +234,7 @@ def cross_entropy(probs: np.ndarray, y: np.ndarray) -> float:
     """
     p_true = probs[np.arange(len(y)), y]
     tiny = np.finfo(probs.dtype).tiny
-    return float(-np.mean(np.log(np.maximum(p_true, tiny))))
+    return float(-np.log(np.maximum(p_true, tiny)).sum() / len(y))
 
 
 def predict(params: Params, X: np.ndarray, activation: str = "relu") -> np.ndarray:
