@@ -15,7 +15,7 @@ $(STAMP): requirements.txt pyproject.toml
 setup: $(STAMP)
 
 data: setup  ## get, verify and cache MNIST in data/
-	$(PY) -m mnistnn.data
+	$(PY) -m mnistnn data
 
 test: data  ## unit tests and every notebook (nbmake), lint
 	$(PY) -m ruff check .
@@ -23,7 +23,7 @@ test: data  ## unit tests and every notebook (nbmake), lint
 
 run: data  ## execute the notebooks in place, refresh results/ and the README results table
 	TQDM_DISABLE=1 $(PY) -m jupyter nbconvert --to notebook --execute --inplace $(NOTEBOOKS)
-	$(PY) -m mnistnn.report
+	$(PY) -m mnistnn report
 
 lab: setup
 	$(PY) -m jupyter lab

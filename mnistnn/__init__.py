@@ -1,15 +1,20 @@
 """mnistnn: a two-layer neural network for MNIST, from scratch in NumPy.
 
 Modules, each with one job:
-- `data`: load_mnist() gets, checks and caches the dataset
+- `data`: load_mnist() gets, checks and caches the dataset; validation_split, random_shift
 - `network`: init_params, forward, backward, update, cross_entropy, predict, accuracy
 - `optim`: gradient descent, momentum, Adam and learning-rate schedules
-- `training`: train() loops over epochs and batches; save_params / load_params
+- `training`: train() loops over epochs and batches; CONFIGS names the networks we train
+- `models`: save_params, load_params, evaluate: trained models on disk
 - `gradcheck`: numerical_gradient and rel_error, to check backward()
+- `checks`: the input checks that every public function runs first
 - `plots`: the figures the notebooks show
+- `cli`: the command line, `python -m mnistnn COMMAND`
 """
 
+from .data import MNISTDataError, load_mnist, random_shift, validation_split
 from .gradcheck import numerical_gradient, rel_error
+from .models import evaluate, load_params, read_metadata, save_params
 from .network import (
     accuracy,
     backward,
@@ -23,28 +28,7 @@ from .network import (
     softmax,
     update,
 )
-from .training import (
-    CONFIGS,
-    evaluate,
-    load_params,
-    random_shift,
-    read_metadata,
-    save_params,
-    train,
-    train_config,
-    validation_split,
-)
-
-
-def __getattr__(name: str):
-    # load_mnist is imported on first use rather than above, so that
-    # `python -m mnistnn.data` can run that module without importing it twice.
-    if name in ("load_mnist", "MNISTDataError"):
-        from . import data
-
-        return getattr(data, name)
-    raise AttributeError(f"module 'mnistnn' has no attribute {name!r}")
-
+from .training import CONFIGS, train, train_config
 
 __all__ = [
     "CONFIGS",

@@ -18,7 +18,7 @@ The IDX format is simple: a 4-byte "magic number" (0x00000803 for images,
 0x00000801 for labels), one 4-byte big-endian size per dimension, then the
 values as unsigned bytes, row by row.
 
-Run `python -m mnistnn.data` to fetch, verify and summarise the dataset.
+Run `python -m mnistnn data` to fetch, verify and summarise the dataset.
 """
 
 from __future__ import annotations
@@ -31,9 +31,13 @@ import subprocess
 import tarfile
 import tempfile
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
+
+from .checks import check_images, check_int, fail
 
 DATA_DIR_ENV = "MNISTNN_DATA_DIR"
 CACHE_NAME = "mnist-cache.npz"
@@ -265,15 +269,28 @@ def verify(arrays: dict[str, np.ndarray], source: str) -> None:
             )
 
 
-def _write_cache(path: Path, arrays: dict[str, np.ndarray]) -> None:
+def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Call `write(f)` on a temporary file beside `path`, then rename it to `path`.
+
+    A crash or Ctrl-C midway leaves the old file (or none), never half a file.
+    The file gets the permissions the user's umask gives any new file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **{key: arrays[key].reshape(PARTS[key][1]) for key in PARTS})
+            write(f)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes files private to their owner
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def _write_cache(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    write_atomically(path, lambda f: np.savez(f, **{key: arrays[key].reshape(PARTS[key][1]) for key in PARTS}))
 
 
 def _read_cache(path: Path) -> dict[str, np.ndarray] | None:
@@ -356,16 +373,41 @@ def load_mnist(
     return tuple(out)
 
 
-def main() -> None:
-    X_train, y_train, X_test, y_test = load_mnist()
-    folder = default_data_dir()
-    print(f"MNIST verified (SHA-256) and cached in {folder / CACHE_NAME}")
-    print(f"  train: X {X_train.shape} {X_train.dtype}, y {y_train.shape} {y_train.dtype}")
-    print(f"  test:  X {X_test.shape} {X_test.dtype}, y {y_test.shape} {y_test.dtype}")
-    print(f"  pixel range [{X_train.min():.1f}, {X_train.max():.1f}]")
-    print(f"  train images per digit: {np.bincount(y_train).tolist()}")
-    print(f"  test images per digit:  {np.bincount(y_test).tolist()}")
+# --- Using the data: a validation split, and shifted copies of the digits
 
 
-if __name__ == "__main__":
-    main()
+def validation_split(
+    X: np.ndarray, y: np.ndarray, n_val: int = 5000
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Hold out the last `n_val` training images for choosing settings.
+
+    Returns `X_train, y_train, X_val, y_val`. Model selection looks only at the
+    validation images; the test set is used once, at the very end, so that its
+    accuracy is an honest estimate for digits the model has never influenced.
+    """
+    X, y = np.asarray(X), np.asarray(y)  # a DataFrame or Series is split by position, not by index label
+    if len(X) != len(y):
+        fail("y", f"one label per image: {len(X)} labels", f"{len(y)}")
+    n_val = check_int(n_val, "n_val", low=1, high=len(X) - 1)
+    return X[:-n_val], y[:-n_val], X[-n_val:], y[-n_val:]
+
+
+def random_shift(X: np.ndarray, max_shift: int, rng: np.random.Generator) -> np.ndarray:
+    """Move every 28x28 image (one per row of X) by up to `max_shift` pixels.
+
+    Each image gets its own random shift (dx, dy) in [-max_shift, max_shift];
+    the pixels moved in from outside are 0 (background). A shifted 3 is still a 3,
+    so this gives the network new examples for free. Done for the whole batch at
+    once: each image is cut from a zero-padded copy with one indexing operation.
+    """
+    X = check_images(X, "X", values=False)
+    k = check_int(max_shift, "max_shift", low=0, high=27)
+    m = len(X)
+    size = 28 + 2 * k
+    padded = np.zeros((m, size, size), dtype=X.dtype)
+    padded[:, k : k + 28, k : k + 28] = X.reshape(m, 28, 28)
+    dy = rng.integers(-k, k + 1, size=m)
+    dx = rng.integers(-k, k + 1, size=m)
+    window = (np.arange(28)[:, None] * size + np.arange(28)).ravel()  # a 28x28 window, as flat indices
+    corner = (k - dy) * size + (k - dx)  # where each image's window starts in its padded copy
+    return np.take_along_axis(padded.reshape(m, size * size), corner[:, None] + window, axis=1)

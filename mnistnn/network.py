@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .checks import check_choice, check_images, check_int, check_labels, check_number, check_params, fail
+
 Params = dict[str, np.ndarray]
 
-INITS = ("he", "xavier", "uniform", "zeros")
+INITS = ("he", "xavier", "lecun", "uniform", "zeros")
 
 
 def init_params(
@@ -47,23 +49,30 @@ def init_params(
     would stay identical forever ("symmetry"). How large they start matters too:
     - "he": normal with standard deviation sqrt(2 / n_in). It keeps the size of
       the signal steady through ReLU layers, which zero half their inputs.
-    - "xavier": normal with standard deviation sqrt(1 / n_in) (Glorot's choice
-      for a fan-in of n_in), suited to tanh and sigmoid.
+    - "xavier" (Glorot and Bengio, 2010): normal with standard deviation
+      sqrt(2 / (n_in + n_out)), a compromise that keeps the signal's size steady
+      going forward (which wants 1 / n_in) and the gradient's going back (1 / n_out),
+      for tanh and sigmoid, which pass small signals through almost unchanged.
+    - "lecun": normal with standard deviation sqrt(1 / n_in) (LeCun, 1998): only
+      the forward argument.
     - "uniform": uniform in [-0.5, 0.5), as in the popular video tutorial; too
       large for 784 inputs, which is one reason that network learns slowly.
     - "zeros": all zeros; only here to show symmetry never breaks.
     Biases start at zero. The same seed always gives the same numbers.
     """
-    if init not in INITS:
-        raise ValueError(f"init must be one of {INITS}, got {init!r}")
-    if len(layer_sizes) < 2:
-        raise ValueError(f"layer_sizes needs at least an input and an output size, got {layer_sizes!r}")
+    check_choice(init, "init", INITS)
+    if not isinstance(layer_sizes, (tuple, list)) or len(layer_sizes) < 2:
+        fail("layer_sizes", "a tuple of at least two sizes, input to output, such as (784, 256, 10)", repr(layer_sizes))
+    layer_sizes = tuple(check_int(n, f"layer_sizes[{i}]", low=1) for i, n in enumerate(layer_sizes))
+    seed = check_int(seed, "seed", low=0)
     rng = np.random.default_rng(seed)
     params: Params = {}
     for l, (n_in, n_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:], strict=True), start=1):
         if init == "he":
             W = rng.standard_normal((n_in, n_out)) * np.sqrt(2.0 / n_in)
         elif init == "xavier":
+            W = rng.standard_normal((n_in, n_out)) * np.sqrt(2.0 / (n_in + n_out))
+        elif init == "lecun":
             W = rng.standard_normal((n_in, n_out)) * np.sqrt(1.0 / n_in)
         elif init == "uniform":
             W = rng.uniform(-0.5, 0.5, size=(n_in, n_out))
@@ -128,6 +137,7 @@ def softmax(Z: np.ndarray) -> np.ndarray:
 
 def one_hot(y: np.ndarray, num_classes: int = 10, dtype: type = np.float32) -> np.ndarray:
     """Labels (m,) -> matrix (m, num_classes) with a single 1 per row, at column y[i]."""
+    y = check_labels(y, "y", num_classes=num_classes)
     Y = np.zeros((len(y), num_classes), dtype=dtype)
     Y[np.arange(len(y)), y] = 1
     return Y
@@ -155,7 +165,10 @@ def forward(
     expected value of every unit is unchanged and prediction needs no change:
     at prediction time call forward without dropout.
     """
-    act, _ = ACTIVATIONS[activation]
+    check_params(params)
+    X = check_images(X, "X", width=params["W1"].shape[0], values=False)  # the values: see accuracy and train
+    act, _ = ACTIVATIONS[check_choice(activation, "activation", ACTIVATIONS)]
+    dropout = check_number(dropout, "dropout", low=0, high=1)
     L = num_layers(params)
     cache: dict = {"A0": X, "activation": activation, "dropout": dropout}
     A = X
@@ -193,8 +206,10 @@ def backward(params: Params, cache: dict, y: np.ndarray, weight_decay: float = 0
     `weight_decay` adds the gradient of the L2 penalty (weight_decay / 2) * sum W^2,
     which is weight_decay * W, to every weight matrix (not to the biases).
     """
-    _, act_grad = ACTIVATIONS[cache["activation"]]
     L = num_layers(params)
+    y = check_labels(y, "y", n=len(cache["A0"]), num_classes=params[f"W{L}"].shape[1])
+    weight_decay = check_number(weight_decay, "weight_decay", low=0)
+    _, act_grad = ACTIVATIONS[cache["activation"]]
     m = len(y)
     dZ = cache[f"A{L}"].copy()
     dZ[np.arange(m), y] -= 1  # A - Y without building the one-hot Y
@@ -220,7 +235,13 @@ def update(params: Params, grads: Params, lr: float) -> Params:
     Updates the arrays in place (no copies of the weights per step) and returns
     `params` so that `params = update(params, grads, lr)` also reads naturally.
     """
+    check_number(lr, "lr", low=0)
+    if not isinstance(grads, dict) or grads.keys() != params.keys():
+        found = sorted(grads) if isinstance(grads, dict) else type(grads).__name__
+        fail("grads", f"the same keys as params, {sorted(params)}", f"{found}")
     for key in params:
+        if grads[key].shape != params[key].shape:
+            fail(f"grads[{key!r}]", f"shape {params[key].shape}, like params[{key!r}]", f"shape {grads[key].shape}")
         params[key] -= np.asarray(lr, dtype=params[key].dtype) * grads[key]
     return params
 
@@ -232,6 +253,10 @@ def cross_entropy(probs: np.ndarray, y: np.ndarray) -> float:
     true digit would give -log(0) = inf, so probabilities are clipped to a tiny
     positive number first: the loss stays finite (and very large).
     """
+    probs = np.asarray(probs)
+    if probs.ndim != 2:
+        fail("probs", "one row of probabilities per image, shape (m, 10)", f"shape {probs.shape}")
+    y = check_labels(y, "y", n=len(probs), num_classes=probs.shape[1])
     p_true = probs[np.arange(len(y)), y]
     tiny = np.finfo(probs.dtype).tiny
     return float(-np.log(np.maximum(p_true, tiny)).sum() / len(y))
@@ -239,10 +264,13 @@ def cross_entropy(probs: np.ndarray, y: np.ndarray) -> float:
 
 def predict(params: Params, X: np.ndarray, activation: str = "relu") -> np.ndarray:
     """The most probable digit for each row of X: (m,) integers."""
+    X = check_images(X, "X", width=check_params(params)["W1"].shape[0])
     probs, _ = forward(params, X, activation)
     return probs.argmax(axis=1)
 
 
 def accuracy(params: Params, X: np.ndarray, y: np.ndarray, activation: str = "relu") -> float:
     """Fraction of the rows of X whose predicted digit equals y."""
+    X = check_images(X, "X", width=check_params(params)["W1"].shape[0])
+    y = check_labels(y, "y", n=len(X))
     return float(np.mean(predict(params, X, activation) == y))

@@ -1,4 +1,4 @@
-"""The command-line tools: `python -m mnistnn.train` and the training-speed benchmark.
+"""The command line, `python -m mnistnn COMMAND`, and the training-speed benchmark.
 
 These run on the real MNIST, which `make test` fetches first; without it they are skipped.
 """
@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from mnistnn import accuracy, evaluate, init_params, read_metadata, save_params
+from mnistnn.cli import main as cli_main
 from mnistnn.data import CACHE_NAME, default_data_dir
 from mnistnn.plots import RESULTS_DIR_ENV
-from mnistnn.training import main as train_main
 
 needs_mnist = pytest.mark.skipif(not (default_data_dir() / CACHE_NAME).exists(), reason="MNIST not fetched yet")
 
@@ -25,7 +25,7 @@ def test_evaluate_uses_the_activation_saved_with_the_model(tmp_path):
 
 
 def test_list_configurations(capsys):
-    train_main(["--list"])
+    cli_main(["train", "--list"])
     out = capsys.readouterr().out
     assert "classic:" in out and "best:" in out
 
@@ -33,12 +33,12 @@ def test_list_configurations(capsys):
 @needs_mnist
 def test_train_command_saves_a_model_that_evaluates_alone(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv(RESULTS_DIR_ENV, str(tmp_path))
-    train_main(["improved", "--epochs", "1"])
+    cli_main(["train", "improved", "--epochs", "1"])
     path = tmp_path / "models" / "improved.npz"
     meta = read_metadata(path)
     assert meta["layer_sizes"] == [784, 256, 10] and meta["activation"] == "relu" and meta["epochs"] == 1
     assert meta["test_accuracy"] > 0.9
-    train_main(["--evaluate", str(path)])
+    cli_main(["evaluate", str(path)])
     assert f"test accuracy {meta['test_accuracy']:.4f}" in capsys.readouterr().out
 
 

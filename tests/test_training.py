@@ -26,7 +26,7 @@ def blobs():
     centers = rng.random((10, 784), dtype=np.float32)
     y = rng.integers(0, 10, size=600)
     X = centers[y] + 0.3 * rng.standard_normal((600, 784), dtype=np.float32)
-    return X.astype(np.float32), y
+    return np.clip(X, 0, 1).astype(np.float32), y  # pixels in [0, 1], as train expects
 
 
 def test_history_has_one_row_per_epoch(blobs):
@@ -185,7 +185,7 @@ def test_load_rejects_a_corrupt_file(tmp_path):
 
 def test_load_rejects_a_file_with_other_arrays(tmp_path):
     np.savez(tmp_path / "other.npz", weights=np.zeros(3))
-    with pytest.raises(ValueError, match=r"expected arrays W1, b1, W2, b2, \.\.\. but found \['weights'\]"):
+    with pytest.raises(ValueError, match=r"expected keys W1, b1, W2, b2, \.\.\., found keys \['weights'\]"):
         load_params(tmp_path / "other.npz")
 
 
@@ -193,7 +193,10 @@ def test_load_rejects_shapes_that_do_not_fit(tmp_path):
     params = init_params((6, 5, 4))
     params["b2"] = np.zeros(3, dtype=np.float32)
     np.savez(tmp_path / "bad.npz", **params)
-    with pytest.raises(ValueError, match="layer 2 has W2"):
+    with pytest.raises(
+        ValueError,
+        match=r"expected W2 of shape \(5, n_out\) and b2 of shape \(n_out,\), found W2 \(5, 4\) and b2 \(3,\)",
+    ):
         load_params(tmp_path / "bad.npz")
 
 
