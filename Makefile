@@ -22,7 +22,7 @@ test: data  ## unit tests and every notebook (nbmake), lint
 	$(PY) -m pytest
 
 run: data  ## execute the notebooks in place, refresh results/ and the README results table
-	TQDM_DISABLE=1 $(PY) -m jupyter nbconvert --to notebook --execute --inplace $(NOTEBOOKS)
+	MNISTNN_SAVE_RESULTS=1 TQDM_DISABLE=1 $(PY) -m jupyter nbconvert --to notebook --execute --inplace $(NOTEBOOKS)
 	$(PY) -m mnistnn report
 
 lab: setup

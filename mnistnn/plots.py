@@ -14,21 +14,40 @@ import numpy as np
 import pandas as pd
 
 RESULTS_DIR_ENV = "MNISTNN_RESULTS_DIR"
+# results/ is committed, so only `make run` rewrites it: it sets this variable. Anywhere else
+# (a learner's session, `make test`) figures are shown but not saved, and the tree stays clean.
+SAVE_ENV = "MNISTNN_SAVE_RESULTS"
 
 
 def results_path(name: str) -> Path:
     """Path of a file in the repository's results/ folder (or $MNISTNN_RESULTS_DIR), folders created."""
     env = os.environ.get(RESULTS_DIR_ENV)
-    folder = Path(env) if env else Path(__file__).resolve().parent.parent / "results"
+    folder = Path(env).expanduser() if env else Path(__file__).resolve().parent.parent / "results"
     path = folder / name
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def save_figure(fig: plt.Figure, name: str) -> Path:
-    """Save a figure as results/<name> (PNG) and return the path."""
+def saving_results() -> bool:
+    """True when the notebooks should write their figures and tables into results/ (`make run`)."""
+    return os.environ.get(SAVE_ENV) == "1"
+
+
+def save_figure(fig: plt.Figure, name: str) -> Path | None:
+    """Save a figure as results/<name> (PNG) when `make run` asks for it; return the path, or None."""
+    if not saving_results():
+        return None
     path = results_path(name)
     fig.savefig(path, dpi=100, bbox_inches="tight", metadata={"Software": None})
+    return path
+
+
+def save_table(table: pd.DataFrame, name: str, **to_csv_options) -> Path | None:
+    """Save a table as results/<name> (CSV, no index) when `make run` asks for it; return the path, or None."""
+    if not saving_results():
+        return None
+    path = results_path(name)
+    table.to_csv(path, **({"index": False} | to_csv_options))
     return path
 
 

@@ -1,0 +1,183 @@
+"""Every wrong input a learner is likely to make gets an error that says what to do.
+
+Each case below is one mistake, the function it is made in, and the words the
+learner must see: the argument's name, what was expected, what was found and,
+where there is one, the fix.
+"""
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mnistnn import (
+    accuracy,
+    backward,
+    cross_entropy,
+    forward,
+    init_params,
+    one_hot,
+    predict,
+    random_shift,
+    train,
+    train_config,
+    update,
+    validation_split,
+)
+
+RNG = np.random.default_rng(0)
+X = RNG.random((40, 784), dtype=np.float32)
+Y = RNG.integers(0, 10, size=40)
+P = init_params((784, 8, 10))
+
+
+def fit(**changes):
+    """train() on the small problem above, with some arguments changed."""
+    kwargs = {"epochs": 1, "lr": 0.1, "batch_size": 10, "progress": False} | changes
+    X_, y_ = kwargs.pop("X", X), kwargs.pop("y", Y)
+    return train(kwargs.pop("params", init_params((784, 8, 10))), X_, y_, **kwargs)
+
+
+CASES = {
+    # images
+    "images still 28 x 28": (lambda: fit(X=X.reshape(40, 28, 28)), ValueError, r"reshape\(len\(X\), 784\)"),
+    "wrong width": (lambda: fit(X=X[:, :700]), ValueError, r"X: expected one image per row, shape \(m, 784\)"),
+    "one image, no batch axis": (lambda: predict(P, X[0]), ValueError, r"shape \(784,\)"),
+    "raw 0-255 pixels": (lambda: fit(X=X * 255), ValueError, r"values from .* to .*\. Raw 0-255 pixels\? Use X / 255"),
+    "integer pixels": (lambda: fit(X=(X * 255).astype(np.uint8)), TypeError, r"dtype uint8\. Use X / 255"),
+    "a NaN in X": (lambda: fit(X=np.where(np.arange(784) == 5, np.nan, X)), ValueError, r"expected finite.*row 0"),
+    "an infinity in X": (lambda: accuracy(P, np.full((2, 784), np.inf, np.float32), Y[:2]), ValueError, "finite"),
+    "standardised pixels": (lambda: fit(X=X - 0.5), ValueError, r"pixel values in \[0, 1\].*load_mnist"),
+    # labels
+    "one-hot labels": (lambda: fit(y=one_hot(Y)), ValueError, r"one-hot labels\?.*y\.argmax\(axis=1\)"),
+    "labels out of range": (lambda: fit(y=Y + 1), ValueError, r"expected integer labels 0-9, found .*10"),
+    "fractional labels": (lambda: fit(y=Y + 0.5), ValueError, r"integer labels 0-9"),
+    "string labels": (lambda: fit(y=Y.astype(str)), TypeError, r"integer labels 0-9, found dtype <U"),
+    "fewer labels than images": (lambda: fit(y=Y[:30]), ValueError, r"y: expected one label per image: 40 labels"),
+    "X_val without y_val": (lambda: fit(X_val=X), ValueError, r"X_val, y_val: expected both or neither"),
+    "y_val the wrong length": (lambda: fit(X_val=X, y_val=Y[:3]), ValueError, r"y_val: .*40 labels, found 3"),
+    # settings
+    "batch_size 0": (lambda: fit(batch_size=0), ValueError, r"batch_size: expected a whole number of at least 1"),
+    "batch_size 12.5": (lambda: fit(batch_size=12.5), TypeError, r"batch_size: expected a whole number"),
+    "negative epochs": (lambda: fit(epochs=-1), ValueError, r"epochs: expected a whole number of at least 0"),
+    "lr 0": (lambda: fit(lr=0), ValueError, r"lr: expected a positive finite number, found 0\.0"),
+    "lr NaN": (lambda: fit(lr=float("nan")), ValueError, r"lr: expected a positive finite number"),
+    "lr as text": (lambda: fit(lr="0.1"), TypeError, r"lr: expected a number, found '0\.1'"),
+    "dropout 1": (lambda: fit(dropout=1.0), ValueError, r"dropout: expected a number in \[0, 1\)"),
+    "dropout -0.1": (lambda: fit(dropout=-0.1), ValueError, r"dropout: expected a number in \[0, 1\)"),
+    "max_shift 28": (lambda: fit(max_shift=28), ValueError, r"max_shift: expected a whole number from 0 to 27"),
+    "max_shift 1.5": (lambda: fit(max_shift=1.5), TypeError, r"max_shift: expected a whole number"),
+    "negative weight decay": (lambda: fit(weight_decay=-1e-4), ValueError, r"weight_decay: .*at least 0"),
+    "optimizer typo": (lambda: fit(optimizer="adma"), ValueError, r"optimizer: expected one of .*Did you mean 'adam'"),
+    "schedule typo": (lambda: fit(lr_schedule="cosin"), ValueError, r"lr_schedule: .*Did you mean 'cosine'"),
+    "activation typo": (lambda: fit(activation="Relu"), ValueError, r"activation: expected one of .*'relu'"),
+    "init typo": (
+        lambda: init_params(init="he_normal"),
+        ValueError,
+        r"init: .*\['he', 'xavier', 'lecun'",
+    ),
+    "configuration typo": (lambda: train_config("bets", X, Y), ValueError, r"name: .*Did you mean 'best'"),
+    # the network itself
+    "layer size 0": (lambda: init_params((784, 0, 10)), ValueError, r"layer_sizes\[1\]: .*at least 1, found 0"),
+    "layer size 256.0": (lambda: init_params((784, 256.0, 10)), TypeError, r"layer_sizes\[1\]: expected a whole"),
+    "a single layer size": (lambda: init_params((784,)), ValueError, r"layer_sizes: expected a tuple of at least two"),
+    "params missing b2": (
+        lambda: forward({k: v for k, v in P.items() if k != "b2"}, X),
+        ValueError,
+        r"missing \['b2'\]",
+    ),
+    "params that do not chain": (
+        lambda: forward(P | {"W2": np.zeros((9, 10), np.float32)}, X),
+        ValueError,
+        r"expected W2 of shape \(8, n_out\).*found W2 \(9, 10\)",
+    ),
+    "params from another network": (lambda: forward(init_params((100, 8, 10)), X), ValueError, r"shape \(m, 100\)"),
+    "NaN in the weights": (
+        lambda: fit(params=init_params((784, 8, 10)) | {"b1": np.full(8, np.nan, np.float32)}),
+        ValueError,
+        r"params\['b1'\]: expected finite numbers.*init_params",
+    ),
+    "optimizer state of another network": (
+        lambda: fit(optimizer="adam", optimizer_state=_adam_state_of((784, 16, 10))),
+        ValueError,
+        r"optimizer_state: .*W1 has shape \(784, 16\), found params\['W1'\]: \(784, 8\)",
+    ),
+    "backward with one-hot labels": (
+        lambda: backward(P, forward(P, X)[1], one_hot(Y)),
+        ValueError,
+        r"y\.argmax\(axis=1\)",
+    ),
+    "grads missing a key": (
+        lambda: update(init_params(), {"W1": 0}, 0.1),
+        ValueError,
+        r"grads: expected the same keys",
+    ),
+    "cross_entropy, labels of another batch": (
+        lambda: cross_entropy(forward(P, X)[0], Y[:5]),
+        ValueError,
+        r"y: expected one label per image: 40 labels, found 5",
+    ),
+    "validation split too large": (lambda: validation_split(X, Y, n_val=40), ValueError, r"n_val: .*from 1 to 39"),
+    "random_shift of 28 x 28 images": (
+        lambda: random_shift(X.reshape(40, 28, 28), 2, RNG),
+        ValueError,
+        r"reshape\(len\(X\), 784\)",
+    ),
+}
+
+
+def _adam_state_of(sizes):
+    state: dict = {}
+    train(
+        init_params(sizes),
+        X,
+        Y,
+        epochs=1,
+        lr=1e-3,
+        batch_size=20,
+        optimizer="adam",
+        optimizer_state=state,
+        progress=False,
+    )
+    return state
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_each_mistake_gets_a_message_that_says_what_to_do(case):
+    call, error, message = CASES[case]
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_pandas_inputs_are_taken_by_position_not_by_index_label():
+    # a Series whose index is not 0..m-1, as after df.sample() or a boolean filter
+    y_series = pd.Series(Y, index=np.arange(40)[::-1] * 3)
+    X_frame = pd.DataFrame(X, index=y_series.index)
+    a, b = init_params((784, 8, 10)), init_params((784, 8, 10))
+    fit(params=a, X=X_frame, y=y_series)
+    fit(params=b)
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    assert accuracy(a, X_frame, y_series) == accuracy(a, X, Y)
+    X_tr, y_tr, _, _ = validation_split(X_frame, y_series, n_val=10)
+    assert np.array_equal(y_tr, Y[:30])
+
+
+def test_float64_images_are_converted_once_and_train_like_float32():
+    a, b = init_params((784, 8, 10)), init_params((784, 8, 10))
+    fit(params=a, X=X.astype(np.float64))
+    fit(params=b)
+    assert all(a[k].dtype == np.float32 and np.array_equal(a[k], b[k]) for k in a)
+
+
+def test_whole_float_labels_are_accepted():
+    a, b = init_params((784, 8, 10)), init_params((784, 8, 10))
+    fit(params=a, y=Y.astype(np.float64))
+    fit(params=b)
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+
+
+def test_divergence_names_the_learning_rate_and_suggests_a_smaller_one():
+    # a step this large overflows the float32 weights to inf, so the loss becomes NaN
+    with pytest.raises(FloatingPointError, match=re.escape("(lr=1e+38) is probably too high") + r".*try lr=1e\+37"):
+        fit(lr=1e38, epochs=5, batch_size=None)
