@@ -232,3 +232,100 @@ def plot_sweep(results: pd.DataFrame, x: str, y: str = "val_acc", title: str = "
     ax.legend(loc="best", fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def plot_computational_graph() -> plt.Figure:
+    """The two-layer network as a computational graph.
+
+    Left to right along the top of each arrow (black): the forward pass, each
+    node a value with its shape. Right to left under it (red): the backward
+    pass, each arrow carrying the gradient of the loss with respect to the
+    value it points to. Parameters sit above the node they feed.
+    """
+    fig, ax = plt.subplots(figsize=(13, 4.6))
+    ax.set(xlim=(-0.6, 10.8), ylim=(-2.1, 2.8))
+    ax.axis("off")
+    nodes = {  # name: (x, y, shape)
+        "X": (0, 0, "m × 784"),
+        "Z₁": (2, 0, "m × h"),
+        "A₁": (4, 0, "m × h"),
+        "Z₂": (6, 0, "m × 10"),
+        "A₂": (8, 0, "m × 10"),
+        "L": (10, 0, "a number"),
+        "W₁, b₁": (2, 1.9, "784 × h, h"),
+        "W₂, b₂": (6, 1.9, "h × 10, 10"),
+        "y": (10, 1.9, "m labels"),
+    }
+    for name, (x, y, shape) in nodes.items():
+        ax.text(
+            x,
+            y,
+            name,
+            ha="center",
+            va="center",
+            fontsize=14,
+            bbox={"boxstyle": "round,pad=0.4", "fc": "lightyellow" if y else "white", "ec": "black"},
+        )
+        above = y > 0  # parameters: their shape above them, clear of the arrow going down
+        ax.text(
+            x,
+            y + 0.45 if above else y - 0.45,
+            shape,
+            ha="center",
+            va="bottom" if above else "top",
+            fontsize=8,
+            color="dimgray",
+        )
+
+    def arrow(a, b, label, color, offset, **text):
+        (x0, y0, _), (x1, y1, _) = nodes[a], nodes[b]
+        ax.annotate(
+            "",
+            xy=(x1, y1 + offset),
+            xytext=(x0, y0 + offset),
+            arrowprops={"arrowstyle": "->", "color": color, "shrinkA": 22, "shrinkB": 22, "lw": 1.5},
+        )
+        ax.text(
+            (x0 + x1) / 2,
+            (y0 + y1) / 2 + offset + (0.12 if offset >= 0 else -0.12),
+            label,
+            color=color,
+            ha="center",
+            va="bottom" if offset >= 0 else "top",
+            fontsize=9,
+            **text,
+        )
+
+    forward = [
+        ("X", "Z₁", "X W₁ + b₁"),
+        ("Z₁", "A₁", "ReLU"),
+        ("A₁", "Z₂", "A₁ W₂ + b₂"),
+        ("Z₂", "A₂", "softmax"),
+        ("A₂", "L", "mean of −log A₂[i, yᵢ]"),
+    ]
+    for a, b, label in forward:
+        arrow(a, b, label, "black", 0.12)
+    backward = [
+        ("L", "Z₂", "dZ₂ = (A₂ − Y) / m   (softmax and loss together)", -1.0),
+        ("Z₂", "A₁", "dA₁ = dZ₂ W₂ᵀ", -0.2),
+        ("A₁", "Z₁", "dZ₁ = dA₁ ⊙ [Z₁ > 0]", -0.2),
+    ]
+    for a, b, label, offset in backward:
+        arrow(a, b, label, "tab:red", offset)
+    arrow("W₁, b₁", "Z₁", "", "black", 0)
+    arrow("W₂, b₂", "Z₂", "", "black", 0)
+    arrow("y", "L", "", "black", 0)
+    ax.text(2.15, 1.0, "dW₁ = Xᵀ dZ₁\ndb₁ = Σᵢ dZ₁", color="tab:red", fontsize=9, va="center")
+    ax.text(6.15, 1.0, "dW₂ = A₁ᵀ dZ₂\ndb₂ = Σᵢ dZ₂", color="tab:red", fontsize=9, va="center")
+    ax.text(
+        5,
+        -1.75,
+        "black: forward pass, values and their shapes    red: backward pass, the gradient of L "
+        "with respect to each value (dZ means ∂L/∂Z)",
+        ha="center",
+        fontsize=9,
+        color="dimgray",
+    )
+    ax.set_title("The two-layer network as a computational graph", fontsize=12)
+    fig.tight_layout()
+    return fig
