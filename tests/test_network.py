@@ -101,6 +101,15 @@ def test_he_initialisation_scale():
     assert W1.std() == pytest.approx(np.sqrt(2 / 784), rel=0.02)
 
 
+@pytest.mark.parametrize(
+    "init, std",
+    [("xavier", np.sqrt(2 / (784 + 1000))), ("lecun", np.sqrt(1 / 784))],
+)
+def test_glorot_and_lecun_initialisation_scales(init, std):
+    # Glorot and Bengio's "Xavier" normal: variance 2 / (n_in + n_out); LeCun's: 1 / n_in
+    assert init_params((784, 1000, 10), seed=3, init=init)["W1"].std() == pytest.approx(std, rel=0.02)
+
+
 def test_initial_loss_is_close_to_ln10():
     rng = np.random.default_rng(0)
     X = rng.random((500, 784), dtype=np.float32) * 0.1  # small inputs give nearly uniform predictions

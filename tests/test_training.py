@@ -66,6 +66,30 @@ def test_all_zero_initialisation_never_breaks_symmetry(blobs):
     assert np.all(params["W1"] == params["W1"][:, :1])  # every hidden unit is still the same
 
 
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_training_split_over_two_calls_equals_one_call(blobs, optimizer):
+    # the state carries the optimiser's memory, the step count and the random generator, and
+    # schedule_epochs keeps the cosine decay spanning the whole run: the result is the same to the bit
+    X, y = blobs
+    settings = {
+        "lr": 0.01 if optimizer == "adam" else 0.05,
+        "batch_size": 64,
+        "optimizer": optimizer,
+        "lr_schedule": "cosine",
+        "dropout": 0.1,
+        "max_shift": 1,
+        "progress": False,
+    }
+    once = init_params((784, 16, 10))
+    history = train(once, X, y, epochs=4, **settings)
+    split, state = init_params((784, 16, 10)), {}
+    first = train(split, X, y, epochs=3, schedule_epochs=4, optimizer_state=state, **settings)
+    second = train(split, X, y, epochs=1, schedule_epochs=4, optimizer_state=state, **settings)
+    assert all(np.array_equal(once[k], split[k]) for k in once)
+    assert list(first["epoch"]) + list(second["epoch"]) == [1, 2, 3, 4]
+    assert list(first["loss"]) + list(second["loss"]) == list(history["loss"])
+
+
 def test_divergence_stops_with_a_clear_error(blobs):
     X, y = blobs
     # a step this large overflows float32 weights to inf, so the loss becomes NaN
