@@ -28,8 +28,8 @@ run: data  ## execute the notebooks in place, refresh results/ and the README re
 lab: setup
 	$(PY) -m jupyter lab
 
-slides: setup  ## one reveal.js deck per notebook in results/slides/
-	$(PY) -m jupyter nbconvert --to slides --SlidesExporter.reveal_scroll=True --output-dir results/slides $(NOTEBOOKS)
+slides: setup  ## one reveal.js deck per notebook in results/slides/, its libraries in results/slides/vendor/ (works offline)
+	$(PY) notebooks/slides/build.py --out results/slides $(NOTEBOOKS)
 
 bench: data  ## training speed: mnistnn against scikit-learn, side by side
 	$(PY) -m benchmarks.train_speed
