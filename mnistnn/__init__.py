@@ -9,6 +9,7 @@ Modules, each with one job:
 - `gradcheck`: numerical_gradient, rel_error and check_gradients, the grader of the exercises
 - `checks`: the input checks that every public function runs first
 - `plots`: the figures the notebooks show
+- `widgets`: DigitPad, a pad to draw digits on in a notebook, and prepare_digit
 - `cli`: the command line, `python -m mnistnn COMMAND`
 """
 
