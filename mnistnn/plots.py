@@ -329,3 +329,63 @@ def plot_computational_graph() -> plt.Figure:
     ax.set_title("The two-layer network as a computational graph", fontsize=12)
     fig.tight_layout()
     return fig
+
+
+def plot_validation_and_gap(results: pd.DataFrame, x: str, title: str = "") -> plt.Figure:
+    """Two panels for a regularisation sweep: validation accuracy, and the train - validation gap.
+
+    `results` has one row per run: the setting `x`, a `seed`, `train_acc` and `val_acc`.
+    Settings keep the order in which they first appear. Left: the mean validation
+    accuracy over seeds, with bars from the lowest to the highest seed (the number
+    that counts). Right: the mean gap in points, as bars on an axis from 0 with the
+    same lowest-to-highest bars, since a smaller gap only helps if validation accuracy
+    does not fall with it.
+    """
+    order = list(dict.fromkeys(results[x]))
+    runs = results.assign(gap=100 * (results["train_acc"] - results["val_acc"]), val=100 * results["val_acc"])
+    stats = runs.groupby(x, sort=False)[["val", "gap"]].agg(["mean", "min", "max"]).loc[order]
+    positions = np.arange(len(order))
+    labels = [str(setting) for setting in order]
+    fig, (ax_val, ax_gap) = plt.subplots(1, 2, figsize=(11, 3.6))
+    for ax, column in ((ax_val, "val"), (ax_gap, "gap")):
+        mean = stats[(column, "mean")].to_numpy()
+        spread = [mean - stats[(column, "min")].to_numpy(), stats[(column, "max")].to_numpy() - mean]
+        if column == "val":
+            ax.errorbar(positions, mean, yerr=spread, fmt="o", capsize=4, color="tab:blue")
+            ax.set(ylabel="validation accuracy (%)", title="validation accuracy: higher is better")
+        else:
+            ax.bar(positions, mean, yerr=spread, capsize=4, color="tab:purple")
+            ax.set(ylabel="training - validation (points)", title="generalisation gap")
+            ax.set_ylim(bottom=min(0, stats[(column, "min")].min() * 1.2))
+            ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_xticks(positions, labels, rotation=20, ha="right")
+        ax.grid(alpha=0.3, axis="y")
+    seeds = results["seed"].nunique()
+    fig.suptitle(f"{title} (mean of {seeds} seeds; bars: lowest to highest seed)" if title else "")
+    fig.tight_layout()
+    return fig
+
+
+def plot_choices(results: pd.DataFrame, x: str, y: str = "val_acc", title: str = "") -> plt.Figure:
+    """A sweep over settings that are names, not numbers (initialisations, activations, optimisers).
+
+    `results` has one row per run: the setting `x`, a `seed` and the measured `y`. Each
+    setting gets a dot at its mean over seeds and a bar from its lowest to its highest
+    seed; no line joins the dots, since there is nothing between two names. Settings
+    keep the order in which they first appear.
+    """
+    order = list(dict.fromkeys(results[x]))
+    stats = results.groupby(x, sort=False)[y].agg(["mean", "min", "max"]).loc[order]
+    positions = np.arange(len(order))
+    mean = stats["mean"].to_numpy()
+    spread = [mean - stats["min"].to_numpy(), stats["max"].to_numpy() - mean]
+    fig, ax = plt.subplots(figsize=(6.5, 3.5))
+    label = f"mean of {results['seed'].nunique()} seeds, bar from lowest to highest"
+    ax.errorbar(positions, mean, yerr=spread, fmt="o", capsize=5, markersize=7, label=label)
+    ax.set_xticks(positions, [str(setting) for setting in order])
+    ax.set_xlim(-0.5, len(order) - 0.5)
+    ax.set(xlabel=x, ylabel=y.replace("_", " "), title=title)
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(loc="best", fontsize=8)
+    fig.tight_layout()
+    return fig
