@@ -254,3 +254,11 @@ def test_lesson_notebooks_present_live_with_a_theme_that_loads_no_web_fonts():
     for path in sorted((ROOT / "notebooks").glob("[0-9]*.ipynb")):
         metadata = json.loads(path.read_text(encoding="utf-8"))["metadata"]
         assert metadata.get("rise", {}).get("theme") == "white", path.name
+
+
+def test_formulas_are_not_drawn_again_at_each_slide_change(offline_deck):
+    # nbconvert's script calls MathJax.Hub.Rerender when the slide changes, which with MathJax 2.7's
+    # CommonHTML output adds a second copy of every formula on the slide ("a_y a_y"); ours leaves it out
+    html = offline_deck.read_text(encoding="utf-8")
+    assert "Reveal.initialize" in html
+    assert "MathJax.Hub.Rerender" not in html
