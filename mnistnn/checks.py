@@ -81,6 +81,9 @@ def check_images(X: Any, name: str = "X", width: int = 784, values: bool = True)
     X = np.asarray(X)
     if X.ndim == 3 and X.shape[1:] == (28, 28) and width == 784:
         fail(name, "one image per row, shape (m, 784)", f"shape {X.shape}", f"Use {name}.reshape(len({name}), 784).")
+    if X.ndim == 1 and X.size == width:
+        fix = f"Use {name}.reshape(1, {width}) for a batch of one."
+        fail(name, f"one image per row, shape (m, {width})", f"one image, shape {X.shape}", fix)
     if X.ndim != 2 or X.shape[1] != width:
         fail(name, f"one image per row, shape (m, {width})", f"shape {X.shape}")
     if len(X) == 0:
@@ -111,7 +114,7 @@ def check_labels(y: Any, name: str = "y", n: int | None = None, num_classes: int
         fail(
             name,
             "one integer label per image, shape (m,)",
-            f"shape {y.shape}, one-hot labels?",
+            f"shape {y.shape} (one-hot labels?)",
             f"Use {name}.argmax(axis=1) to turn them into labels 0-{num_classes - 1}.",
         )
     if y.ndim != 1:
@@ -121,7 +124,7 @@ def check_labels(y: Any, name: str = "y", n: int | None = None, num_classes: int
     whole = np.issubdtype(y.dtype, np.integer) or np.array_equal(y, np.round(y))
     if len(y) and (y.min() < 0 or y.max() > num_classes - 1 or not whole):
         bad = y[(y < 0) | (y > num_classes - 1) | (y != np.round(y))][0]
-        fail(name, f"integer labels 0-{num_classes - 1}", f"{bad!r}")
+        fail(name, f"integer labels 0-{num_classes - 1}", f"{bad.item()!r}")
     if n is not None and len(y) != n:
         fail(name, f"one label per image: {n} labels", f"{len(y)}", "Pass the labels that belong to the images.")
     return y.astype(np.int64, copy=False)

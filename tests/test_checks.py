@@ -43,7 +43,7 @@ CASES = {
     # images
     "images still 28 x 28": (lambda: fit(X=X.reshape(40, 28, 28)), ValueError, r"reshape\(len\(X\), 784\)"),
     "wrong width": (lambda: fit(X=X[:, :700]), ValueError, r"X: expected one image per row, shape \(m, 784\)"),
-    "one image, no batch axis": (lambda: predict(P, X[0]), ValueError, r"shape \(784,\)"),
+    "one image, no batch axis": (lambda: predict(P, X[0]), ValueError, r"shape \(784,\)\. Use X\.reshape\(1, 784\)"),
     "raw 0-255 pixels": (lambda: fit(X=X * 255), ValueError, r"values from .* to .*\. Raw 0-255 pixels\? Use X / 255"),
     "integer pixels": (lambda: fit(X=(X * 255).astype(np.uint8)), TypeError, r"dtype uint8\. Use X / 255"),
     "a NaN in X": (lambda: fit(X=np.where(np.arange(784) == 5, np.nan, X)), ValueError, r"expected finite.*row 0"),
@@ -51,7 +51,7 @@ CASES = {
     "standardised pixels": (lambda: fit(X=X - 0.5), ValueError, r"pixel values in \[0, 1\].*load_mnist"),
     # labels
     "one-hot labels": (lambda: fit(y=one_hot(Y)), ValueError, r"one-hot labels\?.*y\.argmax\(axis=1\)"),
-    "labels out of range": (lambda: fit(y=Y + 1), ValueError, r"expected integer labels 0-9, found .*10"),
+    "labels out of range": (lambda: fit(y=Y + 1), ValueError, r"expected integer labels 0-9, found 10\."),
     "fractional labels": (lambda: fit(y=Y + 0.5), ValueError, r"integer labels 0-9"),
     "string labels": (lambda: fit(y=Y.astype(str)), TypeError, r"integer labels 0-9, found dtype <U"),
     "fewer labels than images": (lambda: fit(y=Y[:30]), ValueError, r"y: expected one label per image: 40 labels"),
