@@ -1,6 +1,6 @@
 """Collect the results the notebooks wrote into one table, and put it in README.md.
 
-`python -m mnistnn.report` (run by `make run` after the notebooks) reads the CSV files in
+`python -m mnistnn report` (run by `make run` after the notebooks) reads the CSV files in
 results/, writes results/metrics.csv with every model's test accuracy, replaces the table
 between the `results` markers in README.md, and prints a short summary. The README's
 numbers therefore always come from the last run, never from typing.
