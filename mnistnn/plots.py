@@ -89,19 +89,6 @@ def plot_history(history: pd.DataFrame, title: str = "") -> plt.Figure:
     return fig
 
 
-def compare_histories(histories: dict[str, pd.DataFrame], column: str = "val_acc", title: str = "") -> plt.Figure:
-    """One curve per run: `column` of each history against the epoch, labelled by the dict key."""
-    fig, ax = plt.subplots(figsize=(6.5, 3.5))
-    for label, history in histories.items():
-        ax.plot(history["epoch"], history[column], marker="o", markersize=3, label=str(label))
-    ax.set(xlabel="epoch", ylabel=column.replace("_", " "), title=title)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))  # beside the curves, never over them
-    fig.tight_layout()
-    return fig
-
-
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int = 10) -> np.ndarray:
     """Counts (num_classes, num_classes): row = true digit, column = predicted digit."""
     return np.bincount(y_true * num_classes + y_pred, minlength=num_classes**2).reshape(num_classes, num_classes)
@@ -216,15 +203,13 @@ def plot_error_rates(accuracies: pd.Series, n: int, title: str = "", highlight: 
 def plot_sweep(results: pd.DataFrame, x: str, y: str = "val_acc", title: str = "", log_x: bool = False) -> plt.Figure:
     """The mean of `y` over seeds at each value of `x`, with the lowest and highest run as a band.
 
-    `results` has one row per run: the setting `x`, a `seed` column and the measured `y`.
+    `results` has one row per run: the setting `x` (a number: a learning rate, a width),
+    a `seed` column and the measured `y`. For settings that are names, see `plot_choices`.
     """
     stats = results.groupby(x, sort=True)[y].agg(["mean", "min", "max"])
     fig, ax = plt.subplots(figsize=(6.5, 3.5))
-    positions = stats.index if pd.api.types.is_numeric_dtype(stats.index) else np.arange(len(stats))
-    ax.plot(positions, stats["mean"], marker="o", label=f"mean of {results['seed'].nunique()} seeds")
-    ax.fill_between(positions, stats["min"], stats["max"], alpha=0.25, label="lowest to highest seed")
-    if not pd.api.types.is_numeric_dtype(stats.index):
-        ax.set_xticks(positions, stats.index)
+    ax.plot(stats.index, stats["mean"], marker="o", label=f"mean of {results['seed'].nunique()} seeds")
+    ax.fill_between(stats.index, stats["min"], stats["max"], alpha=0.25, label="lowest to highest seed")
     if log_x:
         ax.set_xscale("log")
     ax.set(xlabel=x, ylabel=y.replace("_", " "), title=title)

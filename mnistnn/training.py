@@ -158,7 +158,7 @@ def train(
                     probs, cache = forward(params, Xb, activation, dropout, rng)
                     loss = cross_entropy(probs, yb)
                     if not np.isfinite(loss):
-                        raise FloatingPointError(divergence_message(loss, state.get("epoch", 0) + 1, step, lr, params))
+                        raise FloatingPointError(divergence_message(loss, state.get("epoch", 0) + 1, step, lr))
                     grads = backward(params, cache, yb, weight_decay)
                     lr_now = schedule(lr, step, total_steps)
                     step_fn(params, grads, state, lr_now)
@@ -216,7 +216,7 @@ def check_optimizer_state(state: dict, params: Params) -> dict:
     return state
 
 
-def divergence_message(loss: float, epoch: int, step: int, lr: float, params: Params) -> str:
+def divergence_message(loss: float, epoch: int, step: int, lr: float) -> str:
     """Why the loss stopped being a number. The inputs and the starting weights were
     checked to be finite on the way in, so the weights grew until they overflowed."""
     return (
