@@ -6,7 +6,8 @@ Modules, each with one job:
 - `optim`: gradient descent, momentum, Adam and learning-rate schedules
 - `training`: train() loops over epochs and batches; CONFIGS names the networks we train
 - `models`: save_params, load_params, evaluate: trained models on disk
-- `gradcheck`: numerical_gradient, rel_error and check_gradients, the grader of the exercises
+- `gradcheck`: numerical_gradient and rel_error, the referee for backward
+- `grading`: check_forward and check_gradients, the grader of the assignments
 - `checks`: the input checks that every public function runs first
 - `plots`: the figures the notebooks show
 - `widgets`: DigitPad, a pad to draw digits on in a notebook, and prepare_digit
@@ -14,7 +15,8 @@ Modules, each with one job:
 """
 
 from .data import MNISTDataError, load_mnist, random_shift, validation_split
-from .gradcheck import check_gradients, numerical_gradient, rel_error
+from .gradcheck import numerical_gradient, rel_error
+from .grading import GradingError, check_forward, check_gradients
 from .models import evaluate, load_params, read_metadata, save_params
 from .network import (
     accuracy,
@@ -33,9 +35,11 @@ from .training import CONFIGS, train, train_config
 
 __all__ = [
     "CONFIGS",
+    "GradingError",
     "MNISTDataError",
     "accuracy",
     "backward",
+    "check_forward",
     "check_gradients",
     "cross_entropy",
     "evaluate",

@@ -69,11 +69,14 @@ def check_number(
     return value
 
 
+DIM = 0.05  # a largest pixel below this is not an image in [0, 1]: 1/255 is what X / 255 / 255 gives
+
+
 def check_images(X: Any, name: str = "X", width: int = 784, values: bool = True) -> np.ndarray:
     """Images, one per row: a float array (m, width) of values in [0, 1].
 
     Catches the usual slips: images still shaped (m, 28, 28), integer pixels,
-    raw 0-255 values, NaN or infinite values. `values=False` checks only the
+    raw 0-255 values, images divided by 255 twice, NaN or infinite values. `values=False` checks only the
     shape and dtype, which costs nothing; the value checks read the whole array
     once, so functions that run on every batch leave them to the caller.
     A pandas DataFrame is taken by its values.
@@ -92,13 +95,18 @@ def check_images(X: Any, name: str = "X", width: int = 784, values: bool = True)
         fix = f"Use {name} / 255 (raw pixels 0-255 become 0-1)." if np.issubdtype(X.dtype, np.number) else ""
         fail(name, "floating-point pixel values in [0, 1]", f"dtype {X.dtype}", fix, error=TypeError)
     if values:
-        if not np.isfinite(X).all():
+        low, high = X.min(), X.max()  # NaN makes both NaN, so two passes find it too
+        if not (np.isfinite(low) and np.isfinite(high)):
             bad = np.argwhere(~np.isfinite(X))[0]
             fail(name, "finite numbers", f"{X[tuple(bad)]} at row {bad[0]}, column {bad[1]}", "Remove or fix that row.")
-        low, high = X.min(), X.max()
         if high > 1 or low < 0:
             fix = f"Raw 0-255 pixels? Use {name} / 255." if high > 1 else "load_mnist() gives pixels scaled to [0, 1]."
             fail(name, "pixel values in [0, 1]", f"values from {low:g} to {high:g}", fix)
+        if 0 < high < DIM:  # ink is near 1 in every MNIST digit; blank images (all 0) are allowed
+            fix = "Divided by 255 twice? load_mnist() gives pixels already scaled to [0, 1]: use them as they are."
+            fail(
+                name, "pixel values in [0, 1] with the ink near 1", f"images almost all black (largest {high:.3g})", fix
+            )
     return X
 
 
@@ -138,13 +146,15 @@ def check_params(params: Any, name: str = "params") -> dict[str, np.ndarray]:
     """
     if not isinstance(params, dict):
         fail(name, "a dict of arrays W1, b1, W2, b2, ... (from init_params)", _describe(params), error=TypeError)
-    L = sum(1 for key in params if isinstance(key, str) and key.startswith("W"))
+    # the number of layers is the highest l of any key W{l} or b{l}; anything else is unexpected
+    numbered = [int(k[1:]) for k in params if isinstance(k, str) and k[:1] in ("W", "b") and k[1:].isdecimal()]
+    L = max(numbered, default=0)
     expected = [f"{p}{l}" for l in range(1, L + 1) for p in "Wb"]
-    if L == 0 or sorted(params) != sorted(expected):
-        missing = sorted(set(expected) - set(params)) or ["W1", "b1"]
-        extra = sorted(map(str, set(params) - set(expected)))
-        found = f"keys {sorted(map(str, params))}" + (f" (missing {missing})" if missing else "")
-        fail(name, "keys W1, b1, W2, b2, ...", found + (f", unexpected {extra}" if extra else ""))
+    if L == 0 or sorted(map(str, params)) != sorted(expected):
+        missing = sorted(set(expected) - set(params), key=expected.index) if L else ["W1", "b1"]
+        extra = sorted(str(key) for key in params if key not in expected)
+        problems = ([f"missing {missing}"] if missing else []) + ([f"unexpected {extra}"] if extra else [])
+        fail(name, "keys W1, b1, W2, b2, ...", f"keys {sorted(map(str, params))} ({', '.join(problems)})")
     n_in = None
     for l in range(1, L + 1):
         W, b = params[f"W{l}"], params[f"b{l}"]
@@ -155,3 +165,52 @@ def check_params(params: Any, name: str = "params") -> dict[str, np.ndarray]:
             fail(name, fits, f"W{l} {W.shape} and b{l} {b.shape}", "Make params with init_params(layer_sizes).")
         n_in = W.shape[1]
     return params
+
+
+def check_labels_fit(params: dict[str, np.ndarray], y: Any, name: str = "y", n: int | None = None) -> np.ndarray:
+    """Labels that the network can be trained or scored on: check_labels, and a network with
+    one output per class. A network on MNIST's 784 pixels must end in 10 outputs; a mistake in
+    the layer sizes is named as the network's, not the labels' fault. Returns the labels (int64)."""
+    L = max(int(key[1:]) for key in params if key.startswith("W"))
+    n_in, n_out = params["W1"].shape[0], params[f"W{L}"].shape[1]
+    sizes = (n_in,) + tuple(params[f"W{l}"].shape[1] for l in range(1, L + 1))
+    fix = f"End the layer sizes with one output per class, e.g. init_params(({n_in}, 256, 10))."
+    if n_in == 784 and n_out != 10:
+        fail("params", "a network with 10 outputs, one per digit", f"{n_out} outputs (layer sizes {sizes})", fix)
+    y = check_labels(y, name, n=n, num_classes=max(n_out, 10))
+    if len(y) and y.max() >= n_out:
+        found = f"{n_out} outputs (layer sizes {sizes}) for labels up to {y.max()}"
+        fail("params", f"a network with at least {y.max() + 1} outputs, one per class", found, fix)
+    return y
+
+
+def check_probabilities(probs: Any, name: str = "probs", n: int | None = None, num_classes: int = 10) -> np.ndarray:
+    """Probabilities, one row per image: (m, 10) numbers >= 0 whose rows sum to 1.
+
+    Predicted digits (m,) are refused with the fix, and so are scores (a network's
+    outputs before softmax), which have negative values or rows that do not sum to 1.
+    `n` checks there is one row per image. A pandas DataFrame is taken by its values.
+    """
+    probs = np.asarray(probs)
+    fix = f"Pass probabilities, e.g. {name}, _ = forward(params, X), or model.predict_proba(X)."
+    shape = f"one row of {num_classes} probabilities per image, shape (m, {num_classes})"
+    if probs.ndim == 1:
+        fail(name, shape, f"shape {probs.shape} (digits, not probabilities?)", fix)
+    if probs.ndim != 2 or probs.shape[1] != num_classes:
+        fail(name, shape, f"shape {probs.shape}", fix)
+    if len(probs) == 0:
+        fail(name, "probabilities for at least one image", f"none (shape {probs.shape})")
+    if probs.dtype == bool or not np.issubdtype(probs.dtype, np.number):
+        fail(name, "probabilities, numbers from 0 to 1", f"dtype {probs.dtype}", error=TypeError)
+    if not np.isfinite(probs).all():
+        row = int(np.argwhere(~np.isfinite(probs))[0, 0])
+        fail(name, "finite probabilities", f"NaN or infinity in row {row}", "A diverged network? Retrain it.")
+    sums = probs.sum(axis=1)
+    if probs.min() < 0 or not np.allclose(sums, 1, atol=1e-3):  # float32 softmax sums to 1 within 1e-6
+        row = int(np.argmax((probs < 0).any(axis=1) | ~np.isclose(sums, 1, atol=1e-3)))
+        found = f"row {row} with values from {probs[row].min():g} to {probs[row].max():g}, summing to {sums[row]:g}"
+        expected = "probabilities: rows of numbers >= 0 that sum to 1"
+        fail(name, expected, found + " (scores?)", "Use mnistnn.softmax(scores).")
+    if n is not None and len(probs) != n:
+        fail(name, f"one row of probabilities per image: {n} rows", f"{len(probs)}", "Pass the rows of these images.")
+    return probs

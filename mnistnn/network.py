@@ -25,7 +25,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checks import check_choice, check_images, check_int, check_labels, check_number, check_params, fail
+from .checks import (
+    check_choice,
+    check_images,
+    check_int,
+    check_labels,
+    check_labels_fit,
+    check_number,
+    check_params,
+    check_probabilities,
+    fail,
+)
 
 Params = dict[str, np.ndarray]
 
@@ -51,13 +61,15 @@ def init_params(
       the signal steady through ReLU layers, which zero half their inputs.
     - "xavier" (Glorot and Bengio, 2010): normal with standard deviation
       sqrt(2 / (n_in + n_out)), a compromise that keeps the signal's size steady
-      going forward (which wants 1 / n_in) and the gradient's going back (1 / n_out),
-      for tanh and sigmoid, which pass small signals through almost unchanged.
+      going forward (which wants 1 / n_in) and the gradient's going back (1 / n_out).
+      It assumes an activation with slope 1 near 0, as tanh has (sigmoid's is only 1/4).
     - "lecun": normal with standard deviation sqrt(1 / n_in) (LeCun, 1998): only
       the forward argument.
     - "uniform": uniform in [-0.5, 0.5), as in the popular video tutorial; too
       large for 784 inputs, which is one reason that network learns slowly.
-    - "zeros": all zeros; only here to show symmetry never breaks.
+    - "zeros": all zeros; only here to show why not. It is worse than symmetry:
+      with every weight 0, every weight's gradient is 0 too (dW2 = A1^T dZ2 with
+      A1 = 0, and dA1 = dZ2 W2^T = 0), so only the output bias ever moves.
     Biases start at zero. The same seed always gives the same numbers.
     """
     check_choice(init, "init", INITS)
@@ -207,7 +219,7 @@ def backward(params: Params, cache: dict, y: np.ndarray, weight_decay: float = 0
     which is weight_decay * W, to every weight matrix (not to the biases).
     """
     L = num_layers(params)
-    y = check_labels(y, "y", n=len(cache["A0"]), num_classes=params[f"W{L}"].shape[1])
+    y = check_labels_fit(params, y, "y", n=len(cache["A0"]))
     weight_decay = check_number(weight_decay, "weight_decay", low=0)
     _, act_grad = ACTIVATIONS[cache["activation"]]
     m = len(y)
@@ -251,12 +263,17 @@ def cross_entropy(probs: np.ndarray, y: np.ndarray) -> float:
 
     probs: (m, 10), y: (m,) integer labels. A probability of exactly 0 for the
     true digit would give -log(0) = inf, so probabilities are clipped to a tiny
-    positive number first: the loss stays finite (and very large).
+    positive number first: the loss stays finite (and very large). Scores (the
+    network's outputs before softmax) are refused: their "loss" can be negative.
     """
     probs = np.asarray(probs)
-    if probs.ndim != 2:
-        fail("probs", "one row of probabilities per image, shape (m, 10)", f"shape {probs.shape}")
+    probs = check_probabilities(probs, "probs", num_classes=probs.shape[1] if probs.ndim == 2 else 10)
     y = check_labels(y, "y", n=len(probs), num_classes=probs.shape[1])
+    return _cross_entropy(probs, y)
+
+
+def _cross_entropy(probs: np.ndarray, y: np.ndarray) -> float:
+    """cross_entropy without the checks, for the training loop (its probs come from softmax)."""
     p_true = probs[np.arange(len(y)), y]
     tiny = np.finfo(probs.dtype).tiny
     return float(-np.log(np.maximum(p_true, tiny)).sum() / len(y))
@@ -272,5 +289,5 @@ def predict(params: Params, X: np.ndarray, activation: str = "relu") -> np.ndarr
 def accuracy(params: Params, X: np.ndarray, y: np.ndarray, activation: str = "relu") -> float:
     """Fraction of the rows of X whose predicted digit equals y."""
     X = check_images(X, "X", width=check_params(params)["W1"].shape[0])
-    y = check_labels(y, "y", n=len(X))
+    y = check_labels_fit(params, y, "y", n=len(X))
     return float(np.mean(predict(params, X, activation) == y))

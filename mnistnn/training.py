@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .checks import check_choice, check_images, check_int, check_labels, check_number, check_params, fail
+from .checks import check_choice, check_images, check_int, check_labels_fit, check_number, check_params, fail
 from .data import random_shift
-from .network import ACTIVATIONS, Params, accuracy, backward, cross_entropy, forward, init_params, num_layers
+from .network import ACTIVATIONS, Params, _cross_entropy, accuracy, backward, forward, init_params, layer_sizes
 from .optim import OPTIMIZERS, SCHEDULES
 
 # Named settings, shared by the notebooks and `python -m mnistnn train NAME`, so that every
@@ -84,8 +84,12 @@ def train(
     - optimizer_state: pass the same dict to several calls to continue training
       where the last call stopped: the optimiser's memory, the step and epoch
       counts and the random generator (so `seed` counts only in the first call).
-      With `schedule_epochs` set to the total, two calls of 10 epochs train
-      exactly as one call of 20 would, learning-rate schedule included.
+      A state belongs to the params it was made for; each new network needs a new {}.
+    - schedule_epochs: the length of the whole run, when it takes several calls. Set
+      it in the first call: two calls of 10 epochs with schedule_epochs=20 train
+      exactly as one call of 20 would, learning-rate schedule included. Settings that
+      would break the run (more epochs than the schedule has left, another optimiser)
+      are refused before any training (see `plan_schedule`).
 
     X is converted once to the parameters' dtype (float32 data trains about
     2.5 times faster than float64 on float32 parameters, and gives the same result).
@@ -105,7 +109,7 @@ def train(
             )
     dtype = params["W1"].dtype
     X = check_images(X, "X", width=params["W1"].shape[0]).astype(dtype, copy=False)
-    y = check_labels(y, "y", n=len(X), num_classes=params[f"W{num_layers(params)}"].shape[1])
+    y = check_labels_fit(params, y, "y", n=len(X))
     if (X_val is None) != (y_val is None):
         fail(
             "X_val, y_val",
@@ -115,7 +119,7 @@ def train(
         )
     if X_val is not None:
         X_val = check_images(X_val, "X_val", width=X.shape[1]).astype(dtype, copy=False)
-        y_val = check_labels(y_val, "y_val", n=len(X_val))
+        y_val = check_labels_fit(params, y_val, "y_val", n=len(X_val))
     epochs = check_int(epochs, "epochs", low=0)
     lr = check_number(lr, "lr", positive=True)
     if batch_size is not None:
@@ -129,12 +133,12 @@ def train(
     if schedule_epochs is not None:
         schedule_epochs = check_int(schedule_epochs, "schedule_epochs", low=1)
     state = {} if optimizer_state is None else check_optimizer_state(optimizer_state, params)
-
-    rng = state.setdefault("rng", np.random.default_rng(seed))
     m = len(X)
     batch = m if batch_size is None else min(batch_size, m)
     steps_per_epoch = -(-m // batch)  # -(-a // b) is a / b rounded up
-    total_steps = (schedule_epochs or epochs) * steps_per_epoch
+    total_steps = plan_schedule(state, params, optimizer, lr_schedule, lr, epochs, steps_per_epoch, schedule_epochs)
+
+    rng = state.setdefault("rng", np.random.default_rng(seed))
     step = first_step = state.get("step", 0)
     history: dict[str, list] = {"epoch": [], "loss": [], "train_acc": [], "val_acc": [], "lr": [], "seconds": []}
     # TQDM_DISABLE=1 hides the bar too: `make run` sets it, so that the saved notebooks show the
@@ -156,9 +160,11 @@ def train(
                     if max_shift:
                         Xb = random_shift(Xb, max_shift, rng)
                     probs, cache = forward(params, Xb, activation, dropout, rng)
-                    loss = cross_entropy(probs, yb)
+                    loss = _cross_entropy(probs, yb)
                     if not np.isfinite(loss):
-                        raise FloatingPointError(divergence_message(loss, state.get("epoch", 0) + 1, step, lr))
+                        error = FloatingPointError(divergence_message(loss, state.get("epoch", 0) + 1, step, lr))
+                        error.history = pd.DataFrame(history)  # the epochs finished before it diverged
+                        raise error
                     grads = backward(params, cache, yb, weight_decay)
                     lr_now = schedule(lr, step, total_steps)
                     step_fn(params, grads, state, lr_now)
@@ -195,7 +201,12 @@ def train(
 
 
 def check_optimizer_state(state: dict, params: Params) -> dict:
-    """An optimizer_state passed back to `train` must belong to the same network."""
+    """An optimizer_state passed back to `train` must belong to these very parameters.
+
+    The state holds the optimiser's memory of one network's gradients and that run's
+    step count: carried into a fresh network (a new seed in a sweep, with the same
+    shapes) it would silently start the new run with the old run's momentum and schedule.
+    """
     if not isinstance(state, dict):
         fail(
             "optimizer_state",
@@ -203,17 +214,77 @@ def check_optimizer_state(state: dict, params: Params) -> dict:
             type(state).__name__,
             error=TypeError,
         )
-    for memory in ("m", "v", "velocity"):
-        for key, array in state.get(memory, {}).items():
-            if key not in params or params[key].shape != array.shape:
-                found = params[key].shape if key in params else "no such parameter"
-                fail(
-                    "optimizer_state",
-                    f"the state of a network whose {key} has shape {array.shape}",
-                    f"params[{key!r}]: {found}",
-                    "Start a new network with a new, empty optimizer_state {}.",
-                )
+    made_for = state.get("params")
+    if made_for is not None and (made_for.keys() != params.keys() or any(made_for[k] is not params[k] for k in params)):
+        epochs_done = state.get("epoch", 0)
+        done = f"{epochs_done} epoch{'s' * (epochs_done != 1)} of another network"
+        fail(
+            "optimizer_state",
+            "the state of the params it was made for",
+            f"other params (this state holds {done}, layer sizes {layer_sizes(made_for)})",
+            "Give each new network a new, empty optimizer_state {}.",
+        )
+    state["params"] = dict(params)  # the arrays themselves: update them in place, never replace them
     return state
+
+
+def plan_schedule(
+    state: dict,
+    params: Params,
+    optimizer: str,
+    lr_schedule: str,
+    lr: float,
+    epochs: int,
+    steps_per_epoch: int,
+    schedule_epochs: int | None,
+) -> int:
+    """The number of steps the learning-rate schedule spans, checked before any training.
+
+    A run is one schedule, however many calls of `train` it takes. The first call fixes
+    it (`schedule_epochs`, or else this call's `epochs`) and the state remembers it, with
+    the optimiser, the schedule and lr, so a later call continues the same run: it may
+    not change them (lr only under a constant schedule), nor ask for more epochs than the
+    schedule has left. A cosine
+    schedule ends at lr 0: past its end it would climb back up (and Adam would divide by 0).
+    """
+    planned = state.get("plan")
+    done = state.get("step", 0)
+    total = None if schedule_epochs is None else schedule_epochs * steps_per_epoch
+    if planned is None:  # the first call of this run
+        total = total if total is not None else epochs * steps_per_epoch
+        if schedule_epochs is not None and schedule_epochs < epochs:
+            fail(
+                "schedule_epochs",
+                f"at least epochs={epochs}: the schedule spans the whole run",
+                f"{schedule_epochs}",
+                "Set schedule_epochs to the total number of epochs of the run, or leave it out.",
+            )
+        state["plan"] = {"optimizer": optimizer, "lr_schedule": lr_schedule, "lr": lr, "total_steps": total}
+        return total
+    for setting, value in (("optimizer", optimizer), ("lr_schedule", lr_schedule), ("lr", lr)):
+        if value != planned[setting] and not (setting == "lr" and lr_schedule == "constant"):
+            fail(
+                setting,
+                f"{planned[setting]!r}, as in the run this optimizer_state continues",
+                repr(value),
+                "Continue with the same settings, or start a new run with a new optimizer_state {}.",
+            )
+    if total is not None and total != planned["total_steps"]:
+        fail(
+            "schedule_epochs",
+            f"the schedule this run started with ({planned['total_steps'] // steps_per_epoch} epochs)",
+            f"{schedule_epochs}",
+            "Leave schedule_epochs out when continuing a run: the state remembers it.",
+        )
+    if lr_schedule != "constant" and done + epochs * steps_per_epoch > planned["total_steps"]:
+        left = (planned["total_steps"] - done) // steps_per_epoch
+        fail(
+            "epochs",
+            f"at most the {left} epochs left of this run's {lr_schedule} schedule",
+            f"{epochs}",
+            "Start the run with schedule_epochs set to the total number of epochs you will train.",
+        )
+    return planned["total_steps"]
 
 
 def divergence_message(loss: float, epoch: int, step: int, lr: float) -> str:

@@ -101,7 +101,8 @@ CASES = {
     "optimizer state of another network": (
         lambda: fit(optimizer="adam", optimizer_state=_adam_state_of((784, 16, 10))),
         ValueError,
-        r"optimizer_state: .*W1 has shape \(784, 16\), found params\['W1'\]: \(784, 8\)",
+        r"optimizer_state: expected the state of the params it was made for, found other params \(this state "
+        r"holds 1 epoch of another network, layer sizes \(784, 16, 10\)\)\. Give each new network a new",
     ),
     "backward with one-hot labels": (
         lambda: backward(P, forward(P, X)[1], one_hot(Y)),
@@ -117,6 +118,38 @@ CASES = {
         lambda: cross_entropy(forward(P, X)[0], Y[:5]),
         ValueError,
         r"y: expected one label per image: 40 labels, found 5",
+    ),
+    # issue 14: training and schedules
+    "one state shared by two runs of a sweep": (
+        lambda: fit(optimizer="adam", optimizer_state=_adam_state_of((784, 8, 10))),
+        ValueError,
+        r"optimizer_state: expected the state of the params it was made for, found other params",
+    ),
+    "schedule_epochs below epochs": (
+        lambda: fit(optimizer="adam", lr_schedule="cosine", epochs=3, schedule_epochs=2),
+        ValueError,
+        r"schedule_epochs: expected at least epochs=3: the schedule spans the whole run, found 2\.",
+    ),
+    "pixels divided by 255 twice": (
+        lambda: fit(X=X / 255),
+        ValueError,
+        r"X: expected pixel values in \[0, 1\] with the ink near 1, found images almost all black \(largest "
+        r"0\.00392\)\. Divided by 255 twice\?",
+    ),
+    "the hidden layer forgotten": (
+        lambda: fit(params=init_params((784, 256))),
+        ValueError,
+        r"params: expected a network with 10 outputs, one per digit, found 256 outputs \(layer sizes \(784, 256\)\)",
+    ),
+    "5 outputs for labels 0-9": (
+        lambda: accuracy(init_params((784, 8, 5)), X, Y),
+        ValueError,
+        r"params: expected a network with 10 outputs, one per digit, found 5 outputs",
+    ),
+    "cross_entropy of scores": (
+        lambda: cross_entropy(RNG.standard_normal((40, 10)), Y),
+        ValueError,
+        r"probs: expected probabilities: rows of numbers >= 0 that sum to 1, found row 0 .*Use mnistnn\.softmax",
     ),
     "validation split too large": (lambda: validation_split(X, Y, n_val=40), ValueError, r"n_val: .*from 1 to 39"),
     "random_shift of 28 x 28 images": (
@@ -179,5 +212,8 @@ def test_whole_float_labels_are_accepted():
 
 def test_divergence_names_the_learning_rate_and_suggests_a_smaller_one():
     # a step this large overflows the float32 weights to inf, so the loss becomes NaN
-    with pytest.raises(FloatingPointError, match=re.escape("(lr=1e+38) is probably too high") + r".*try lr=1e\+37"):
+    with pytest.raises(
+        FloatingPointError, match=re.escape("(lr=1e+38) is probably too high") + r".*try lr=1e\+37"
+    ) as e:
         fit(lr=1e38, epochs=5, batch_size=None)
+    assert list(e.value.history["epoch"]) == [1]  # the epoch finished before it diverged is kept

@@ -59,11 +59,23 @@ def test_other_activations_learn(blobs, activation):
     assert accuracy(params, X, y, activation) > 0.9
 
 
-def test_all_zero_initialisation_never_breaks_symmetry(blobs):
+def test_all_zero_initialisation_is_a_stationary_point_where_only_the_output_bias_moves(blobs):
     X, y = blobs
     params = init_params((784, 16, 10), init="zeros")
     train(params, X, y, epochs=3, lr=0.1, batch_size=50, progress=False)
-    assert np.all(params["W1"] == params["W1"][:, :1])  # every hidden unit is still the same
+    assert not any(params[k].any() for k in ("W1", "b1", "W2"))  # dW2 = A1^T dZ2 = 0 and dA1 = dZ2 W2^T = 0
+    assert params["b2"].any()
+
+
+def test_a_constant_start_moves_but_every_hidden_unit_stays_the_same(blobs):
+    X, y = blobs
+    params = {k: np.full_like(v, 0.01) for k, v in init_params((784, 16, 10)).items()}
+    start = params["W1"].copy()
+    train(params, X, y, epochs=3, lr=0.1, batch_size=50, progress=False)
+    moved = np.abs(params["W1"] - start).max()
+    assert moved > 1e-3  # the units learn ...
+    # ... but all the same thing (up to rounding: BLAS may add the columns in different orders)
+    assert np.abs(params["W1"] - params["W1"][:, :1]).max() < 1e-5 * moved
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
@@ -88,6 +100,46 @@ def test_training_split_over_two_calls_equals_one_call(blobs, optimizer):
     assert all(np.array_equal(once[k], split[k]) for k in once)
     assert list(first["epoch"]) + list(second["epoch"]) == [1, 2, 3, 4]
     assert list(first["loss"]) + list(second["loss"]) == list(history["loss"])
+
+
+def test_the_second_call_may_leave_schedule_epochs_out(blobs):
+    X, y = blobs
+    settings = {"lr": 0.01, "batch_size": 64, "optimizer": "adam", "lr_schedule": "cosine", "progress": False}
+    once, split, state = init_params((784, 16, 10)), init_params((784, 16, 10)), {}
+    train(once, X, y, epochs=3, **settings)
+    train(split, X, y, epochs=2, schedule_epochs=3, optimizer_state=state, **settings)
+    train(split, X, y, epochs=1, optimizer_state=state, **settings)  # the state remembers the schedule
+    assert all(np.array_equal(once[k], split[k]) for k in once)
+
+
+RESUME_MISTAKES = {
+    # continuing a finished cosine run: it would climb back up from lr 0 (and Adam would divide by 0)
+    "past the end of the schedule": ({}, r"epochs: expected at most the 0 epochs left of this run's cosine schedule"),
+    "a longer schedule than it started with": ({"schedule_epochs": 4}, r"schedule_epochs: expected the schedule"),
+    "another learning rate": ({"lr": 0.02}, r"lr: expected 0\.01, as in the run this optimizer_state continues"),
+    "another optimiser": ({"optimizer": "momentum"}, r"optimizer: expected 'adam', as in the run"),
+}
+
+
+@pytest.mark.parametrize("case", RESUME_MISTAKES)
+def test_continuing_a_run_with_other_settings_is_refused_before_training(blobs, case):
+    X, y = blobs
+    changes, message = RESUME_MISTAKES[case]
+    settings = {"lr": 0.01, "batch_size": 64, "optimizer": "adam", "lr_schedule": "cosine", "progress": False}
+    params, state = init_params((784, 16, 10)), {}
+    train(params, X, y, epochs=2, optimizer_state=state, **settings)
+    before = {k: v.copy() for k, v in params.items()}
+    with pytest.raises(ValueError, match=message):
+        train(params, X, y, epochs=1, optimizer_state=state, **(settings | changes))
+    assert all(np.array_equal(before[k], params[k]) for k in params) and state["epoch"] == 2
+
+
+def test_a_constant_schedule_continues_as_long_as_asked(blobs):
+    X, y = blobs
+    params, state = init_params((784, 16, 10)), {}
+    for lr in (0.1, 0.05):  # a learning rate lowered by hand between calls is allowed here
+        train(params, X, y, epochs=1, lr=lr, batch_size=64, optimizer="momentum", optimizer_state=state, progress=False)
+    assert state["epoch"] == 2
 
 
 def test_divergence_stops_with_a_clear_error(blobs):
