@@ -2,23 +2,37 @@
 
 Each function draws one kind of figure and returns the matplotlib Figure, so a
 notebook can show it and save it with `save_figure(fig, "name.png")`.
+
+Like the network's functions, each one first checks its inputs with the helpers
+of mnistnn.checks. Lists and pandas Series are taken by their values, never by
+their index. A wrong shape, an empty input, an accuracy in percent, probabilities
+where digits belong (or the reverse) or a missing column is refused with the fix:
+a figure that is drawn wrong looks just as convincing as a right one.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 from pathlib import Path
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.colors import SymLogNorm
+from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+
+from .checks import check_images, check_int, check_labels, check_number, check_probabilities, fail
 
 RESULTS_DIR_ENV = "MNISTNN_RESULTS_DIR"
 # results/ is committed, so only `make run` rewrites it: it sets this variable. Anywhere else
 # (a learner's session, `make test`) figures are shown but not saved, and the tree stays clean.
 SAVE_ENV = "MNISTNN_SAVE_RESULTS"
+MAX_IMAGES = 100  # more digits are too small to see, and 60,000 axes take minutes and gigabytes
+MAX_PREDICTIONS = 20  # plot_predictions puts every digit and its bar chart side by side
 
 
 def results_path(name: str) -> Path:
@@ -35,8 +49,45 @@ def saving_results() -> bool:
     return os.environ.get(SAVE_ENV) == "1"
 
 
+def _a(value: Any) -> str:
+    """A wrong argument's type, briefly ("a tuple"), never the repr of a whole table."""
+    kind = type(value).__name__
+    return f"{'an' if kind[0] in 'AEIOUaeiou' else 'a'} {kind}"
+
+
+def _file_name(name: Any, extensions: list[str], saver: str, elsewhere: str) -> str:
+    """`name` as a file name inside results/, given extensions[0] when it has none."""
+    example = f"'history{extensions[0]}'"
+    if not isinstance(name, (str, os.PathLike)):
+        fail("name", f"a file name such as {example}", _a(name), error=TypeError)
+    path = Path(name)
+    if not path.name:
+        fail("name", f"a file name such as {example}", repr(str(name)))
+    if path.is_absolute() or ".." in path.parts or str(name).startswith("~"):
+        fix = f"{saver} writes into results/ only; for another folder use {elsewhere}."
+        fail("name", f"a file name inside results/, such as {example}", repr(str(name)), fix)
+    if not path.suffix:
+        path = path.with_suffix(extensions[0])
+    if path.suffix.lower() not in extensions:
+        ending = extensions[0] if len(extensions) == 1 else f"one of {', '.join(extensions)}"
+        fix = f"Use {str(path.with_suffix(extensions[0]))!r}."
+        fail("name", f"a file name ending in {ending}", repr(str(name)), fix)
+    return str(path)
+
+
 def save_figure(fig: plt.Figure, name: str) -> Path | None:
-    """Save a figure as results/<name> (PNG) when `make run` asks for it; return the path, or None."""
+    """Save a figure as results/<name> when `make run` asks for it; return the path, or None.
+
+    A name without an extension is saved as PNG: "history" becomes results/history.png.
+    The arguments are checked on every call, so a wrong name fails in `make test` too.
+    """
+    if not isinstance(fig, Figure):
+        fix = "plt.subplots() returns (fig, ax): pass fig."
+        fix = "Pass ax.figure." if isinstance(fig, Axes) else fix
+        fix = "The order is save_figure(fig, name)." if isinstance(fig, (str, os.PathLike)) else fix
+        fail("fig", "a matplotlib Figure", _a(fig), fix, error=TypeError)
+    others = sorted(f".{kind}" for kind in fig.canvas.get_supported_filetypes() if kind != "png")
+    name = _file_name(name, [".png", *others], "save_figure", "fig.savefig(path)")
     if not saving_results():
         return None
     path = results_path(name)
@@ -45,7 +96,14 @@ def save_figure(fig: plt.Figure, name: str) -> Path | None:
 
 
 def save_table(table: pd.DataFrame, name: str, **to_csv_options) -> Path | None:
-    """Save a table as results/<name> (CSV, no index) when `make run` asks for it; return the path, or None."""
+    """Save a table as results/<name> (CSV, no index) when `make run` asks for it; return the path, or None.
+
+    A name without an extension gets ".csv"; the arguments are checked on every call.
+    """
+    if not isinstance(table, pd.DataFrame):
+        fix = "The order is save_table(table, name)." if isinstance(table, (str, os.PathLike)) else ""
+        fail("table", "a pandas DataFrame", _a(table), fix or "Make one with pd.DataFrame(rows).", error=TypeError)
+    name = _file_name(name, [".csv"], "save_table", "table.to_csv(path)")
     if not saving_results():
         return None
     path = results_path(name)
@@ -53,11 +111,40 @@ def save_table(table: pd.DataFrame, name: str, **to_csv_options) -> Path | None:
     return path
 
 
+def _as_images(images: Any, name: str) -> np.ndarray:
+    """Images as (n, 784), from (n, 784) or (n, 28, 28). Any range of values: imshow scales each image."""
+    images = np.asarray(images)
+    if images.shape == (28, 28):
+        fix = f"Use {name}.reshape(1, 784) for a batch of one."
+        fail(name, "images, shape (n, 784) or (n, 28, 28)", "one image, shape (28, 28)", fix)
+    if images.ndim == 3 and images.shape[1:] == (28, 28):
+        images = images.reshape(len(images), 784)
+    if images.dtype.kind in "iu":
+        images = images.astype(np.float32)  # raw 0-255 pixels are shown just as well
+    images = check_images(images, name, values=False)
+    if not np.isfinite(images).all():
+        row = int(np.argwhere(~np.isfinite(images))[0, 0])
+        fail(name, "finite pixel values", f"NaN or infinity in image {row}")
+    return images
+
+
 def show_images(
     images: np.ndarray, titles: list[str] | None = None, ncols: int = 10, size: float = 1.0, cmap: str = "gray_r"
 ) -> plt.Figure:
-    """A grid of digits. images: (n, 784) or (n, 28, 28); titles: one string per image."""
-    images = np.asarray(images).reshape(len(images), 28, 28)
+    """A grid of at most 100 digits. images: (n, 784) or (n, 28, 28); titles: one per image."""
+    images = _as_images(images, "images").reshape(-1, 28, 28)
+    if len(images) > MAX_IMAGES:
+        fix = "Pick a few, e.g. show_images(X[:20]) or show_images(X[indices])."
+        fail("images", f"at most {MAX_IMAGES} images", f"{len(images):,}", fix)
+    if titles is not None:
+        if isinstance(titles, str) or not hasattr(titles, "__iter__"):
+            fix = f"Use [{titles!r}] * {len(images)} to give them all the same title."
+            fail("titles", f"one title per image, a list of {len(images)}", f"{_a(titles)} {titles!r}", fix)
+        titles = [str(title) for title in titles]  # labels (numbers) make titles too
+        if len(titles) != len(images):
+            fail("titles", f"one title per image: {len(images)} titles", f"{len(titles)}")
+    ncols = check_int(ncols, "ncols", low=1)
+    size = check_number(size, "size", positive=True)
     nrows = -(-len(images) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * (1.25 if titles else 1)))
     for i, ax in enumerate(np.atleast_1d(axes).ravel()):
@@ -70,13 +157,65 @@ def show_images(
     return fig
 
 
+def _check_table(table: Any, name: str, columns: list[str], fix: str = "") -> pd.DataFrame:
+    """A DataFrame with at least these columns and one row; a missing column gets "did you mean"."""
+    if not isinstance(table, pd.DataFrame):
+        fix = fix or (f"Use pd.DataFrame({name})." if isinstance(table, (dict, list)) else "")
+        fail(name, f"a pandas DataFrame with columns {columns}", _a(table), fix, error=TypeError)
+    missing = [column for column in columns if column not in table.columns]
+    if missing:
+        close = difflib.get_close_matches(missing[0], [str(c) for c in table.columns], n=1)
+        found = f"columns {list(table.columns)}, without {missing}"
+        fail(name, f"columns {columns}", found, f"Did you mean {close[0]!r}?" if close else "")
+    if len(table) == 0:
+        fail(name, "at least one row", "an empty table")
+    return table
+
+
+def _check_numbers(values: pd.Series, name: str, fix: str = "") -> None:
+    """A column of numbers with at least one measured (not NaN)."""
+    if values.dtype == bool or not pd.api.types.is_numeric_dtype(values):
+        fail(name, "numbers", f"values such as {values.iloc[0]!r}", fix, error=TypeError)
+    if values.isna().all():
+        fail(name, "measured numbers", "only missing values (NaN)", fix)
+
+
+def _check_accuracies(values: Any, name: str) -> np.ndarray:
+    """Accuracies as fractions in [0, 1] (NaN passes: not measured); 97.8 gets the fix "97.8 / 100"."""
+    values = np.asarray(values)
+    if values.dtype == object and pd.isna(values).all():  # train() without X_val: a column of None
+        values = np.full(values.shape, np.nan)
+    if values.dtype == bool or not np.issubdtype(values.dtype, np.number):
+        fail(name, "accuracies, numbers from 0 to 1", f"dtype {values.dtype}", error=TypeError)
+    bad = (values < 0) | (values > 1) | np.isinf(values)
+    if bad.any():
+        value = float(values[bad].flat[0])
+        fix = f"Accuracies are fractions: use {value:g} / 100" if 1 < value <= 100 else ""
+        fix += (f" (divide {name} by 100)." if values.size > 1 else ".") if fix else ""
+        expected = "accuracies as fractions in [0, 1]" if values.size > 1 else "an accuracy as a fraction in [0, 1]"
+        fail(name, expected, f"{value:g}", fix)
+    return values.astype(np.float64)
+
+
 def plot_history(history: pd.DataFrame, title: str = "") -> plt.Figure:
-    """Loss and accuracy per epoch, training against validation, side by side."""
+    """Loss and accuracy per epoch, training against validation (if measured), side by side.
+
+    history: the DataFrame `train` returns, with columns epoch, loss, train_acc and val_acc.
+    """
+    fix = ""
+    if isinstance(history, tuple):
+        fix = "train_config returns (params, history): use params, history = train_config(...)."
+    history = _check_table(history, "history", ["epoch", "loss", "train_acc"], fix)
+    for column in ("epoch", "loss"):
+        _check_numbers(history[column], f"history['{column}']")
+    for column in ("train_acc", "val_acc"):
+        if column in history:
+            _check_accuracies(history[column], f"history['{column}']")
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.5))
     ax_loss.plot(history["epoch"], history["loss"], label="training loss")
     ax_loss.set(xlabel="epoch", ylabel="cross-entropy", title="loss")
     ax_acc.plot(history["epoch"], history["train_acc"], label="training")
-    if history["val_acc"].notna().any():
+    if "val_acc" in history and history["val_acc"].notna().any():
         ax_acc.plot(history["epoch"], history["val_acc"], label="validation")
     ax_acc.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
     for ax in (ax_loss, ax_acc):
@@ -89,13 +228,45 @@ def plot_history(history: pd.DataFrame, title: str = "") -> plt.Figure:
     return fig
 
 
+def _check_digits(y: Any, name: str, n: int | None = None, num_classes: int = 10) -> np.ndarray:
+    """Digits 0-9, one per image (true labels or predictions), taken by value; at least one."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == num_classes:
+        found = f"shape {y.shape} (probabilities or one-hot rows?)"
+        fix = "Pass digits: probs.argmax(axis=1) is the most probable digit of each row."
+        fail(name, f"digits 0-{num_classes - 1}, one per image, shape (m,)", found, fix)
+    y = check_labels(y, name, n=n, num_classes=num_classes)
+    if len(y) == 0:
+        fail(name, "at least one digit", "none (an empty array)")
+    return y
+
+
+def _check_digit_pair(y_true: Any, y_pred: Any, num_classes: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    y_true = _check_digits(y_true, "y_true", num_classes=num_classes)
+    y_pred = _check_digits(y_pred, "y_pred", num_classes=num_classes)
+    if len(y_pred) != len(y_true):
+        fix = "Predict the images that y_true labels."
+        fail("y_pred", f"one predicted digit per label of y_true: {len(y_true)}", f"{len(y_pred)}", fix)
+    return y_true, y_pred
+
+
+def _check_order(digits: Any, probs: Any, call: str) -> None:
+    """Digits that look like probabilities next to probabilities that look like digits: swapped."""
+    if np.ndim(digits) == 2 and np.ndim(probs) == 1:
+        found = f"shape {np.shape(digits)}, and probs shape {np.shape(probs)}"
+        fail("y_true", "digits 0-9, shape (m,)", found, f"Arguments swapped? The order is {call}.")
+
+
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int = 10) -> np.ndarray:
     """Counts (num_classes, num_classes): row = true digit, column = predicted digit."""
+    num_classes = check_int(num_classes, "num_classes", low=2)
+    y_true, y_pred = _check_digit_pair(y_true, y_pred, num_classes)
     return np.bincount(y_true * num_classes + y_pred, minlength=num_classes**2).reshape(num_classes, num_classes)
 
 
 def plot_confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, title: str = "") -> plt.Figure:
     """The confusion matrix as a heat map with every count written in its cell."""
+    y_true, y_pred = _check_digit_pair(y_true, y_pred)
     cm = confusion_matrix(y_true, y_pred)
     fig, ax = plt.subplots(figsize=(6.2, 5))
     # a log scale keeps the small off-diagonal counts visible next to the large diagonal
@@ -110,23 +281,41 @@ def plot_confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, title: str = "
 
 
 def show_misclassified(X: np.ndarray, y_true: np.ndarray, probs: np.ndarray, n: int = 20) -> plt.Figure:
-    """The n misclassified digits the model was most confident about.
+    """The n misclassified digits (at most 100) the model was most confident about.
 
     Titles read "pred 7 (93%) / true 2": predicted digit, its probability, true digit.
     """
+    X = _as_images(X, "X")
+    _check_order(y_true, probs, "show_misclassified(X, y_true, probs)")
+    y_true = _check_digits(y_true, "y_true", n=len(X))
+    probs = check_probabilities(probs, "probs", n=len(X))
+    n = check_int(n, "n", low=1, high=MAX_IMAGES)
     y_pred = probs.argmax(axis=1)
     wrong = np.flatnonzero(y_pred != y_true)
+    if len(wrong) == 0:  # nothing to show: say so, in a figure like any other
+        fig, ax = plt.subplots(figsize=(6, 1))
+        ax.axis("off")
+        ax.text(0.5, 0.5, f"no misclassified digits: all {len(X):,} are read right", ha="center", va="center")
+        return fig
     wrong = wrong[np.argsort(-probs[wrong, y_pred[wrong]], kind="stable")][:n]
     titles = [f"pred {y_pred[i]} ({probs[i, y_pred[i]]:.0%})\ntrue {y_true[i]}" for i in wrong]
     return show_images(X[wrong], titles, ncols=10, size=1.2)
 
 
 def plot_predictions(X: np.ndarray, probs: np.ndarray, y_true: np.ndarray | None = None) -> plt.Figure:
-    """A few digits, each above a bar chart of the network's 10 probabilities.
+    """A few digits (at most 20), each above a bar chart of the network's 10 probabilities.
 
     The predicted digit's bar is green when it is right and red when it is wrong;
     the true digit is marked with a black outline and a triangle under its bar.
     """
+    X = _as_images(X, "X")
+    if len(X) > MAX_PREDICTIONS:
+        fix = "Pick a few, e.g. plot_predictions(X[:6], probs[:6], y_true[:6])."
+        fail("X", f"at most {MAX_PREDICTIONS} digits", f"{len(X):,}", fix)
+    if y_true is not None:
+        _check_order(y_true, probs, "plot_predictions(X, probs, y_true)")
+        y_true = _check_digits(y_true, "y_true", n=len(X))
+    probs = check_probabilities(probs, "probs", n=len(X))
     n = len(X)
     fig, axes = plt.subplots(2, n, figsize=(1.8 * n, 3.8), squeeze=False)
     for i in range(n):
@@ -150,11 +339,25 @@ def plot_predictions(X: np.ndarray, probs: np.ndarray, y_true: np.ndarray | None
 
 
 def show_weights(W1: np.ndarray, n: int = 10, ncols: int = 10, label: str = "unit") -> plt.Figure:
-    """The first n columns of W1 (784, h) as 28x28 images: what each hidden unit looks for.
+    """The first n columns (at most 100) of W1 (784, h) as 28x28 images: what each hidden unit looks for.
 
     Red pixels push the unit's input up, blue pixels push it down.
     """
-    n = min(n, W1.shape[1])
+    expected = "the first layer's weights, one row per pixel: shape (784, h)"
+    if isinstance(W1, dict):
+        fail("W1", expected, "a dict (all the params?)", "Pass params['W1'].", error=TypeError)
+    W1 = np.asarray(W1)
+    if W1.ndim == 2 and W1.shape[1] == 784 and W1.shape[0] != 784:
+        fix = "Pass W1.T (scikit-learn's coef_ is (units, 784): pass coef_.T)."
+        fail("W1", expected, f"shape {W1.shape}, one row per unit", fix)
+    if W1.ndim != 2 or W1.shape[0] != 784:
+        fail("W1", expected, f"shape {W1.shape}", "Pass params['W1']: only the first layer's weights are images.")
+    if W1.dtype == bool or not np.issubdtype(W1.dtype, np.number):
+        fail("W1", "weights, numbers", f"dtype {W1.dtype}", error=TypeError)
+    if not np.isfinite(W1).all():
+        fail("W1", "finite weights", "NaN or infinity", "The training diverged: train it again with a lower lr.")
+    n = min(check_int(n, "n", low=1, high=MAX_IMAGES), W1.shape[1])
+    ncols = check_int(ncols, "ncols", low=1)
     nrows = -(-n // ncols)
     limit = np.abs(W1[:, :n]).max()  # one colour scale for every unit, so they can be compared
     fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * 1.1 + 0.8, nrows * 1.2))
@@ -168,36 +371,76 @@ def show_weights(W1: np.ndarray, n: int = 10, ncols: int = 10, label: str = "uni
 
 
 def standard_error(accuracy: float, n: int) -> float:
-    """The standard error of an accuracy measured on n independent images.
+    """The standard error of an accuracy (a fraction, 0.978) measured on n independent images.
 
     Each image is right or wrong like a coin toss with probability p = accuracy,
     so the count of right answers has standard deviation sqrt(n p (1 - p)), and
     the accuracy sqrt(p (1 - p) / n). At 98% on 10,000 test images that is 0.14
     points: two models 0.1 points apart on the test set are not distinguishable.
     """
+    accuracy = float(_check_accuracies(check_number(accuracy, "accuracy"), "accuracy"))
+    n = check_int(n, "n", low=1)
     return float(np.sqrt(accuracy * (1 - accuracy) / n))
 
 
 def plot_error_rates(accuracies: pd.Series, n: int, title: str = "", highlight: str = "") -> plt.Figure:
     """Horizontal bars of the error rate (1 - accuracy) of each model, on an axis from 0.
 
-    `accuracies` maps model names to accuracies measured on n images; the error
-    bars show one standard error either side. Models whose name starts with
-    `highlight` are drawn in orange, the others in blue. An axis from 0 keeps
-    the lengths honest: a model with twice the errors has a bar twice as long.
+    `accuracies` maps model names to accuracies (fractions) measured on n images: a
+    Series indexed by name, or a dict. The error bars show one standard error either
+    side. Models whose name starts with `highlight` are drawn in orange, the others in
+    blue. An axis from 0 keeps the lengths honest: a model with twice the errors has a
+    bar twice as long.
     """
-    ordered = accuracies.sort_values()  # the worst (longest bar) at the bottom
+    if isinstance(accuracies, dict):
+        accuracies = pd.Series(accuracies)
+    if isinstance(accuracies, pd.DataFrame):
+        found = f"a DataFrame with columns {list(accuracies.columns)}"
+        fix = "Pick the names and one column, e.g. table.set_index('model')['test_accuracy']."
+        fail("accuracies", "a Series mapping model names to accuracies", found, fix, error=TypeError)
+    if not isinstance(accuracies, pd.Series):
+        fix = "Name each accuracy: pd.Series(accuracies, index=names), or a dict {name: accuracy}."
+        fail("accuracies", "a Series mapping model names to accuracies", _a(accuracies), fix, error=TypeError)
+    if accuracies.empty:
+        fail("accuracies", "at least one model", "none (an empty Series)")
+    _check_accuracies(accuracies, "accuracies")
+    if accuracies.isna().any():
+        fail("accuracies", "a measured accuracy for every model", f"NaN for {accuracies.index[accuracies.isna()][0]!r}")
+    if accuracies.index.duplicated().any():
+        twice = accuracies.index[accuracies.index.duplicated()][0]
+        fail("accuracies", "one accuracy per model", f"{twice!r} more than once", "Give each model its own name.")
+    n = check_int(n, "n", low=1)
+    if not isinstance(highlight, str):
+        fail("highlight", "the start of the names to draw in orange (a string)", _a(highlight), error=TypeError)
+    ordered = accuracies.astype(np.float64).sort_values()  # the worst (longest bar) at the bottom
     errors = 100 * (1 - ordered)
     spread = [100 * standard_error(a, n) for a in ordered]
     colors = ["tab:orange" if highlight and str(m).startswith(highlight) else "tab:blue" for m in ordered.index]
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(ordered) + 1.2))
     ax.barh(ordered.index.astype(str), errors, xerr=spread, color=colors, capsize=3)
+    longest = max(max(errors), 0.01)  # every model perfect: still an axis with some width
     for i, (err, se, acc) in enumerate(zip(errors, spread, ordered, strict=True)):
-        ax.text(err + se + max(errors) * 0.02, i, f"{err:.2f}% wrong ({acc:.2%} right)", va="center", fontsize=8)
-    ax.set(xlim=(0, max(errors) * 1.45), xlabel=f"error rate on {n:,} images (%), with one standard error")
+        ax.text(err + se + longest * 0.02, i, f"{err:.2f}% wrong ({acc:.2%} right)", va="center", fontsize=8)
+    ax.set(xlim=(0, longest * 1.45), xlabel=f"error rate on {n:,} images (%), with one standard error")
     ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def _check_runs(results: Any, x: Any, measured: list[Any]) -> pd.DataFrame:
+    """A table of runs, one per row: the setting `x` (in every row), a `seed` and the measured columns."""
+    for arg, column in [("x", x)] + [("y", y) for y in measured]:
+        if not isinstance(column, str):
+            fail(arg, "the name of a column of results (a string)", _a(column), error=TypeError)
+    results = _check_table(results, "results", [x, *measured, "seed"])
+    missing = results[x].isna().to_numpy()
+    if missing.any():
+        found = f"a missing value (NaN or None) in row {int(np.argmax(missing))}"
+        fail(f"results['{x}']", "a setting in every row", found, "Name it, e.g. 'none'.")
+    for y in measured:
+        fix = "Train with X_val and y_val to measure it." if y == "val_acc" else ""
+        _check_numbers(results[y], f"results['{y}']", fix)
+    return results
 
 
 def plot_sweep(results: pd.DataFrame, x: str, y: str = "val_acc", title: str = "", log_x: bool = False) -> plt.Figure:
@@ -206,6 +449,11 @@ def plot_sweep(results: pd.DataFrame, x: str, y: str = "val_acc", title: str = "
     `results` has one row per run: the setting `x` (a number: a learning rate, a width),
     a `seed` column and the measured `y`. For settings that are names, see `plot_choices`.
     """
+    results = _check_runs(results, x, [y])
+    _check_numbers(results[x], f"results['{x}']", "Use plot_choices for settings that are names.")
+    if log_x and (results[x] <= 0).any():
+        found = f"{results[x][results[x] <= 0].iloc[0]:g}"
+        fail(f"results['{x}']", "settings above 0 on a log scale (log_x=True)", found, "Use log_x=False.")
     stats = results.groupby(x, sort=True)[y].agg(["mean", "min", "max"])
     fig, ax = plt.subplots(figsize=(6.5, 3.5))
     ax.plot(stats.index, stats["mean"], marker="o", label=f"mean of {results['seed'].nunique()} seeds")
@@ -326,6 +574,12 @@ def plot_validation_and_gap(results: pd.DataFrame, x: str, title: str = "") -> p
     same lowest-to-highest bars, since a smaller gap only helps if validation accuracy
     does not fall with it.
     """
+    results = _check_runs(results, x, ["train_acc", "val_acc"])
+    for column in ("train_acc", "val_acc"):
+        _check_accuracies(results[column], f"results['{column}']")
+        if results[column].isna().any():
+            row = int(np.argmax(results[column].isna().to_numpy()))
+            fail(f"results['{column}']", "a measured accuracy in every row", f"NaN in row {row}")
     order = list(dict.fromkeys(results[x]))
     runs = results.assign(gap=100 * (results["train_acc"] - results["val_acc"]), val=100 * results["val_acc"])
     stats = runs.groupby(x, sort=False)[["val", "gap"]].agg(["mean", "min", "max"]).loc[order]
@@ -359,6 +613,7 @@ def plot_choices(results: pd.DataFrame, x: str, y: str = "val_acc", title: str =
     seed; no line joins the dots, since there is nothing between two names. Settings
     keep the order in which they first appear.
     """
+    results = _check_runs(results, x, [y])
     order = list(dict.fromkeys(results[x]))
     stats = results.groupby(x, sort=False)[y].agg(["mean", "min", "max"]).loc[order]
     positions = np.arange(len(order))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import http.server
 import logging
+import re
 import shutil
 import threading
 
@@ -126,20 +127,82 @@ def test_uneven_shape_keeps_its_proportions_and_is_centred_by_mass():
     assert 0 <= prepared.min() and prepared.max() <= 1
 
 
-def test_mnist_digits_are_left_as_they_are():
+@pytest.fixture(scope="module")
+def mnist_digits():
+    """The first 2,000 MNIST test digits and their preparations."""
     from mnistnn import load_mnist
 
-    X_test = load_mnist()[2][:500]
-    prepared = np.vstack([prepare_digit(x) for x in X_test])
-    # MNIST digits are already prepared this way: measured mean absolute difference 0.0 on these 500
-    assert np.abs(prepared - X_test).mean() < 1e-3
+    X_test = load_mnist()[2][:2000]
+    return X_test, np.vstack([prepare_digit(x) for x in X_test])
+
+
+def test_mnist_digits_are_left_as_they_are(mnist_digits):
+    X_test, prepared = mnist_digits
+    # MNIST digits are already prepared this way: measured, these 2,000 come out exactly as they went in
+    assert np.array_equal(prepared, X_test)
+    assert (np.median(X_test, axis=1) == 0).all()  # so the background step never runs on them
+
+
+def test_dark_ink_on_light_paper_is_prepared_as_its_inverse(mnist_digits):
+    X_test, prepared = mnist_digits
+    inverted = np.vstack([prepare_digit(1 - x) for x in X_test])
+    np.testing.assert_allclose(inverted, prepared, atol=1e-6)
+
+
+@pytest.mark.parametrize("grey", [0.1, 0.3, 0.6, 0.8])
+def test_a_grey_background_is_removed_with_bright_or_dark_ink(mnist_digits, grey):
+    X_test, prepared = mnist_digits
+    on_grey = grey + (1 - grey) * X_test[:500]  # white ink on a grey background
+    np.testing.assert_allclose(np.vstack([prepare_digit(x) for x in on_grey]), prepared[:500], atol=1e-5)
+    # dark ink on paper of 1 - grey: also when the paper is darker than mid-grey (0.4, 0.2)
+    np.testing.assert_allclose(np.vstack([prepare_digit(1 - x) for x in on_grey]), prepared[:500], atol=1e-5)
+
+
+def test_an_uneven_background_is_refused_with_the_fix(mnist_digits):
+    noise = np.random.default_rng(0).normal(0, 0.02, 784)
+    photo = np.clip(0.3 + 0.7 * mnist_digits[0][0] + noise, 0, 1)  # white ink on a noisy grey
+    expected = "image: expected a background at one level, 0 as in MNIST, found an uneven background: only 0% of "
+    with pytest.raises(ValueError, match=re.escape(expected + "the pixels at its typical level, 0.31.")) as error:
+        prepare_digit(photo)
+    assert str(error.value).endswith(
+        "Set the background to exactly 0 first, e.g. image[image < t] = 0 for a level t between background and ink."
+    )
+    with pytest.raises(ValueError, match=re.escape("0 first (the ink is dark: invert with 1 - image), e.g. image[")):
+        prepare_digit(1 - photo)  # dark ink on noisy light paper
 
 
 def test_prepare_digit_refuses_an_empty_pad_and_bad_shapes():
-    with pytest.raises(ValueError, match="pad is empty: draw a digit first"):
+    with pytest.raises(ValueError, match="found every pixel 0. The pad is empty: draw a digit first"):
         prepare_digit(DigitPad().to_array())
+    with pytest.raises(ValueError, match="found every pixel 1. The pad is empty"):
+        prepare_digit(np.ones(784))  # blank white paper: no ink either
     with pytest.raises(ValueError, match=r"image: expected one image of shape \(784,\), \(1, 784\) or \(28, 28\)"):
+        prepare_digit(np.ones((3, 10)))
+    with pytest.raises(ValueError, match=re.escape("found shape (2, 784). Prepare one at a time: np.vstack([prepare")):
         prepare_digit(np.ones((2, 784)))
+    with pytest.raises(ValueError, match=re.escape("found shape (5, 28, 28). The pad shows one image: pass X[i].")):
+        DigitPad().set_array(np.zeros((5, 28, 28)))
+    with pytest.raises(ValueError, match=re.escape("found values from 0 to 255. Raw 0-255 pixels? Use image / 255.")):
+        prepare_digit(DigitPad(pixels=[0] * 783 + [255]).pixels)
+    with pytest.raises(
+        TypeError, match=re.escape("image: expected floating-point pixel values in [0, 1], found dtype")
+    ):
+        prepare_digit(np.full(784, "a"))
+
+
+def test_resize_refuses_empty_images_and_sizes():
+    with pytest.raises(
+        ValueError, match=re.escape("image: expected a 2-D image (h, w) with some pixels, found shape (0, 3)")
+    ):
+        resize(np.zeros((0, 3)), 2, 2)
+    with pytest.raises(
+        ValueError, match=re.escape("image: expected a 2-D image (h, w) with some pixels, found shape (9,)")
+    ):
+        resize(np.zeros(9), 2, 2)
+    with pytest.raises(ValueError, match=re.escape("height: expected a whole number of at least 1, found 0.")):
+        resize(np.zeros((3, 3)), 0, 2)
+    with pytest.raises(TypeError, match=re.escape("width: expected a whole number, found 2.5 (float).")):
+        resize(np.zeros((3, 3)), 2, 2.5)
 
 
 def test_resize_by_area_keeps_the_mean_brightness():
