@@ -199,6 +199,45 @@ def test_adam_matches_the_textbook_formulas_over_several_steps():
         np.testing.assert_allclose(params["W"], w, rtol=1e-12)
 
 
+def subnormal_count(memory: dict) -> int:
+    return sum(int(np.count_nonzero((a != 0) & (np.abs(a) < np.finfo(a.dtype).tiny))) for a in memory.values())
+
+
+@pytest.mark.parametrize("step", [adam, momentum])
+def test_the_optimisers_memory_never_holds_a_subnormal_number(step):
+    # a weight whose gradient was non-zero once and 0 ever after (a pixel inked in one early batch):
+    # without the flush its memory would decay by beta at every step into the subnormal range
+    params = {"W1": np.ones((2, 3), np.float32), "b1": np.ones(3, np.float32)}
+    first = {"W1": np.array([[1e-3, 1e-17, 0], [0, 0, 0]], np.float32), "b1": np.full(3, 1e-3, np.float32)}
+    zeros = {key: np.zeros_like(g) for key, g in first.items()}
+    state: dict = {}
+    for t in range(10_000):  # v decays by 0.999: 1e-34 needs about 9,000 steps to fall below 1.2e-38
+        step(params, first if t == 0 else zeros, state, 1e-3)
+        memories = [state["m"], state["v"]] if step is adam else [state["velocity"]]
+        assert all(subnormal_count(memory) == 0 for memory in memories), t
+
+
+def test_training_on_rarely_inked_pixels_leaves_no_subnormal_in_adams_memory():
+    rng = np.random.default_rng(0)
+    X = np.zeros((256, 784), np.float32)
+    X[:, :100] = rng.random((256, 100), dtype=np.float32)
+    X[0, 500] = 1.0  # one pixel inked in a single image: its weights' gradients are almost always 0
+    y = rng.integers(0, 10, size=256)
+    state: dict = {}
+    train(
+        init_params((784, 8, 10)),
+        X,
+        y,
+        epochs=60,
+        lr=1e-3,
+        batch_size=16,
+        optimizer="adam",
+        optimizer_state=state,
+        progress=False,
+    )  # 960 steps: 0.9^960 would take any moment below 1e-38
+    assert subnormal_count(state["m"]) == subnormal_count(state["v"]) == 0
+
+
 def test_adam_makes_its_arrays_once_not_every_step():
     """After the first step, an Adam step allocates nothing the size of a weight matrix."""
     params = init_params((784, 256, 10))
