@@ -17,7 +17,7 @@ Modules, each with one job:
 from .data import MNISTDataError, load_mnist, random_shift, validation_split
 from .gradcheck import numerical_gradient, rel_error
 from .grading import GradingError, check_forward, check_gradients
-from .models import evaluate, load_params, read_metadata, save_params
+from .models import evaluate, load_model, load_params, read_metadata, save_params
 from .network import (
     accuracy,
     backward,
@@ -47,6 +47,7 @@ __all__ = [
     "init_params",
     "layer_sizes",
     "load_mnist",
+    "load_model",
     "load_params",
     "numerical_gradient",
     "one_hot",

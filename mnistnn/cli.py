@@ -10,26 +10,46 @@ python -m mnistnn report               gather results/*.csv into the README's ta
 from __future__ import annotations
 
 import argparse
+import tempfile
 import time
+from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 
-from .data import CACHE_NAME, default_data_dir, load_mnist, validation_split
-from .models import evaluate, read_metadata, save_params
+from .checks import fail
+from .data import CACHE_NAME, default_data_dir, load_mnist, validation_split, write_atomically
+from .models import evaluate, load_model, read_metadata, save_params
 from .network import accuracy
-from .plots import results_path
+from .plots import RESULTS_DIR_ENV, results_path
 from .training import CONFIGS, train_config
 
 
-def positive_int(text: str) -> int:
-    """argparse type: a whole number of at least 1 (so `--epochs 0` is refused, not "the default")."""
+class Parser(argparse.ArgumentParser):
+    """argparse, with a usage mistake told in one line, "mnistnn COMMAND: ...", like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog.removeprefix('python -m ')}: {message}. See {self.prog} --help.\n")
+
+
+def whole_number(text: str, low: int) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, found {value}")
+    if value < low:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least {low}, found {value}")
     return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1 (so `--epochs 0` is refused, not "the default")."""
+    return whole_number(text, 1)
+
+
+def seed_int(text: str) -> int:
+    """argparse type: a whole number of at least 0, as NumPy's seeds are."""
+    return whole_number(text, 0)
 
 
 def data_command(args: argparse.Namespace) -> None:
@@ -46,7 +66,8 @@ def train_command(args: argparse.Namespace) -> None:
     """Train on the first 55,000 training images (the last 5,000 are held out for
     validation, the split notebook 4 chose the settings on), test once on the
     10,000 test images, and save results/models/NAME.npz with the layer sizes,
-    activation and accuracies in its metadata.
+    activation and accuracies in its metadata. A NAME.npz already there is kept
+    as NAME.previous.npz.
 
     Interrupted with Ctrl-C, the partly trained model is saved as
     NAME.partial.npz with the epochs it completed, and NAME.npz is left as it was.
@@ -56,7 +77,8 @@ def train_command(args: argparse.Namespace) -> None:
             print(f"{name}: {config}")
         return
     if args.name is None:
-        raise SystemExit("mnistnn train: name a configuration to train (or use --list): " + ", ".join(CONFIGS))
+        args.parser.error("name a configuration to train (or use --list): " + ", ".join(CONFIGS))
+    folder = models_folder()  # before training: minutes of work must not be lost to a folder that refuses them
     overrides = {"seed": args.seed} | ({"epochs": args.epochs} if args.epochs is not None else {})
     config = CONFIGS[args.name] | overrides
     print(f"training {args.name}: {config}")
@@ -68,9 +90,10 @@ def train_command(args: argparse.Namespace) -> None:
     activation = config.get("activation", "relu")
     test_acc = accuracy(params, X_test, y_test, activation)
     interrupted = history.attrs.get("interrupted", False)
-    name = f"{args.name}.partial" if interrupted else args.name
-    path = save_params(
-        results_path(f"models/{name}.npz"),
+    path = folder / f"{args.name}.partial.npz" if interrupted else folder / f"{args.name}.npz"
+    kept = keep_previous(path) if path.exists() and not interrupted else None
+    save_params(
+        path,
         params,
         activation=activation,
         config=args.name,
@@ -84,13 +107,45 @@ def train_command(args: argparse.Namespace) -> None:
     )
     if interrupted:
         print(f"interrupted after {len(history)} of {config['epochs']} epochs: saved the partly trained model")
-        print(f"as {path}; {results_path(f'models/{args.name}.npz')} was not touched.")
+        print(f"as {path}; {folder / f'{args.name}.npz'} was not touched.")
         return
+    if kept:
+        print(kept)
     print(f"{args.name}: test accuracy {test_acc:.4f} after {seconds:.1f} s of training")
     print(f"saved {path}; evaluated again from the file alone: {evaluate(path, X_test, y_test):.4f}")
 
 
+def models_folder() -> Path:
+    """results/models (or $MNISTNN_RESULTS_DIR/models), created, and proved writable by writing a file there."""
+    folder = None
+    try:
+        folder = results_path("models/model.npz").parent  # results_path creates the folder
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as e:
+        found = (e.strerror or str(e)).lower()
+        fix = f"Set {RESULTS_DIR_ENV} to a folder you can write to."
+        fail(str(folder or e.filename), "a folder the trained model can be saved in", found, fix, error=type(e))
+    return folder
+
+
+def keep_previous(path: Path) -> str:
+    """Copy the model at `path` to NAME.previous.npz (atomically) before it is replaced; say so in one line."""
+    previous = path.with_suffix(".previous.npz")
+    write_atomically(previous, lambda f: f.write(path.read_bytes()))
+    try:
+        metadata = read_metadata(previous)
+    except ValueError:  # a damaged old file is kept all the same
+        metadata = {}
+    accuracy_ = metadata.get("test_accuracy")
+    accuracy_ = f"{accuracy_:.4f}" if isinstance(accuracy_, (int, float)) else "unknown"
+    epochs = metadata.get("epochs")
+    epochs = f"{epochs} epoch{'' if epochs == 1 else 's'}" if isinstance(epochs, int) else "epochs unknown"
+    return f"kept the previous {path.name} ({epochs}, test accuracy {accuracy_}) as {previous}"
+
+
 def evaluate_command(args: argparse.Namespace) -> None:
+    load_model(args.file)  # a file that cannot be used is reported before MNIST is loaded
     metadata = read_metadata(args.file)
     _, _, X_test, y_test = load_mnist()
     accuracy_ = evaluate(args.file, X_test, y_test)
@@ -105,7 +160,7 @@ def report_command(args: argparse.Namespace) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m mnistnn", description="A neural network for MNIST, from scratch.")
+    parser = Parser(prog="python -m mnistnn", description="A neural network for MNIST, from scratch.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     data = commands.add_parser("data", help="fetch, verify (SHA-256) and summarise MNIST")
     data.set_defaults(run=data_command)
@@ -117,9 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("name", nargs="?", choices=list(CONFIGS), help="the configuration to train")
     train.add_argument("--epochs", type=positive_int, help="train this many epochs instead of the configuration's")
-    train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    train.add_argument("--seed", type=seed_int, default=0, help="random seed (default 0)")
     train.add_argument("--list", action="store_true", help="show every configuration and exit")
-    train.set_defaults(run=train_command)
+    train.set_defaults(run=train_command, parser=train)
     evaluate_ = commands.add_parser("evaluate", help="test a saved model file on the 10,000 test images")
     evaluate_.add_argument("file", help="a .npz file saved by `train` or save_params")
     evaluate_.set_defaults(run=evaluate_command)
@@ -129,8 +184,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Run one command. A mistake (a file, a setting, the data) ends in one line naming it, without
+    a traceback, and a non-zero exit code: 2 for the command line's usage, 1 otherwise."""
     args = build_parser().parse_args(argv)
     try:
         args.run(args)
-    except (ValueError, FileNotFoundError) as e:  # our own checks and data errors: the message says what to do
-        raise SystemExit(f"mnistnn {args.command}: {e}") from e
+    except (ValueError, OSError) as e:  # our own checks, data errors, files: the message says what to do
+        raise SystemExit(f"mnistnn {args.command}: {e}") from None
+    except KeyboardInterrupt:
+        raise SystemExit(f"mnistnn {args.command}: interrupted") from None

@@ -15,6 +15,8 @@ Whatever the source, the decoded pixels and labels are compared with the
 SHA-256 checksums of the real dataset before they are cached in
 `data/mnist-cache.npz`. The cache is checked against the same checksums every
 time it is read, so what `load_mnist()` returns is always the verified dataset.
+A file you placed that is damaged is named, with the fix, and never silently
+skipped in favour of a download.
 
 The IDX format is simple: a 4-byte "magic number" (0x00000803 for images,
 0x00000801 for labels), one 4-byte big-endian size per dimension, then the
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import math
 import os
 import shutil
 import subprocess
@@ -36,11 +39,11 @@ import urllib.request
 import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, NoReturn
 
 import numpy as np
 
-from .checks import check_images, check_int, fail
+from .checks import _describe, check_images, check_int, fail
 
 DATA_DIR_ENV = "MNISTNN_DATA_DIR"
 CACHE_NAME = "mnist-cache.npz"
@@ -66,6 +69,9 @@ SHA256 = {
     "y_test": "ddeff807876a9661a1110d45c266c86239a3a1b7d37da0c3716a7a683c852ff5",
 }
 IDX_MAGIC = {3: 0x00000803, 1: 0x00000801}  # number of dimensions -> magic number
+GZIP_MAGIC = b"\x1f\x8b"  # the first two bytes of any gzip file
+# said after any problem with a file the user placed, so that it is fixed rather than silently replaced
+LOCAL_FIX = "Replace that file with a good copy, or delete it and load again to download MNIST."
 
 # Kaggle's "digit-recognizer" competition: train.csv (label, pixel0..pixel783) and test.csv (pixels only)
 KAGGLE_PIXELS = [f"pixel{i}" for i in range(784)]
@@ -94,34 +100,69 @@ def default_data_dir() -> Path:
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
-    """Read an IDX file (raw or gzip-compressed) into a uint8 array of its stated shape."""
+    """Read an IDX file (raw, or gzip-compressed if its name ends in .gz) into a uint8 array of its stated shape."""
     path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rb") as f:
-            raw = f.read()
-    except (OSError, EOFError) as e:  # includes a gzip stream that is cut short or not gzip at all
-        raise MNISTDataError(f"{path}: could not read the file ({e})") from e
-    if len(raw) < 4:
-        raise MNISTDataError(f"{path}: expected an IDX header of at least 4 bytes, found {len(raw)} bytes")
-    magic = int.from_bytes(raw[:4], "big")
-    ndim = magic & 0xFF
-    if magic >> 8 != 0x08 or ndim not in IDX_MAGIC:
-        raise MNISTDataError(
-            f"{path}: expected an IDX magic number 0x00000803 (images) or 0x00000801 (labels), found 0x{magic:08x}"
-        )
+    raw = _read_bytes(path)
+    gz = path.suffix == ".gz"
+    if gz != (raw[:2] == GZIP_MAGIC):  # the name and the content must agree, or the error would be cryptic
+        if gz:
+            fix = f"Rename it to {path.stem}." if _is_idx(raw) else ""
+            _fail(path, "gzip-compressed data (the name ends in .gz)", _what_it_is(raw), fix)
+        _fail(path, "raw IDX data (the name has no .gz)", "gzip-compressed data", f"Rename it to {path.name}.gz.")
+    if gz:
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, ValueError) as e:  # cut short (EOFError) or damaged (BadGzipFile, zlib.error)
+            _fail(path, "complete gzip-compressed data", f"a gzip stream that is cut short or damaged ({e})")
+    if not _is_idx(raw):
+        _fail(path, "an IDX magic number 0x00000803 (images) or 0x00000801 (labels)", _what_it_is(raw))
+    ndim = raw[3]
     header = 4 + 4 * ndim
     if len(raw) < header:
-        raise MNISTDataError(f"{path}: truncated: expected a {header}-byte header, found {len(raw)} bytes")
+        _fail(path, f"a {header}-byte IDX header", f"{len(raw)} bytes: the file is truncated")
     shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    expected = header + int(np.prod(shape))
+    expected = header + math.prod(shape)  # a Python int: a damaged header cannot overflow it
     if len(raw) != expected:
-        what = "truncated" if len(raw) < expected else "too long"
-        raise MNISTDataError(
-            f"{path}: {what}: the header announces shape {shape}, which needs {expected} bytes, "
-            f"but the file has {len(raw)} bytes"
-        )
+        what = "the file is truncated, or its header is damaged" if len(raw) < expected else "the file is too long"
+        _fail(path, f"{expected} bytes, as its header announces shape {shape}", f"{len(raw)} bytes: {what}")
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+
+
+def _fail(path: Path, expected: str, found: str, fix: str = "") -> NoReturn:
+    fail(str(path), expected, found, fix, error=MNISTDataError)
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The bytes of a file; a broken link, a folder or an unreadable file gets an error naming it."""
+    _check_is_file(path)
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        _fail(path, "a file that can be read", (e.strerror or str(e)).lower())
+
+
+def _check_is_file(path: Path) -> None:
+    if path.is_symlink() and not path.exists():
+        _fail(path, "a file", f"a broken link to {os.readlink(path)}", "Point the link at the real file.")
+    if path.is_dir():  # e.g. an archive extracted with one folder per file
+        _fail(path, "a file", "a folder", "Move the file it holds out, in place of the folder.")
+
+
+def _is_idx(raw: bytes) -> bool:
+    return len(raw) >= 4 and int.from_bytes(raw[:4], "big") in IDX_MAGIC.values()
+
+
+def _what_it_is(raw: bytes) -> str:
+    """A guess at what a file that is not what we expected holds, from its first bytes."""
+    if _is_idx(raw):
+        return "raw IDX data"
+    if raw[:2] == GZIP_MAGIC:
+        return "gzip-compressed data"
+    if raw[:2] == b"PK":
+        return "a zip archive (extract the file from it)"
+    if raw.lstrip()[:1] == b"<":
+        return "a web page (HTML), saved in place of the file"
+    return f"0x{raw[:4].hex()}" if len(raw) >= 4 else f"{len(raw)} bytes, too few for an IDX header"
 
 
 def read_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
@@ -134,15 +175,24 @@ def read_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     import pandas as pd  # only needed for this format
 
     path = Path(path)
+    _check_is_file(path)
     try:
         has_header = pd.to_numeric(pd.Series(_first_row(path)), errors="coerce").isna().any()
         df = pd.read_csv(path, header=0 if has_header else None)
     except (OSError, ValueError) as e:  # ValueError includes an empty file and text that is not UTF-8
-        raise MNISTDataError(f"{path}: could not read as CSV ({e})") from e
+        _fail(path, "a CSV file", f"one that could not be read as CSV ({e})")
     if _is_kaggle_competition(list(df.columns), df.shape):
         raise MNISTDataError(KAGGLE_COMPETITION.format(path=path))
+    names = [str(c).strip().lower() for c in df.columns] if has_header else []
+    first = pd.to_numeric(df.iloc[:, 0], errors="coerce")
+    if df.shape[1] == 786 and (names[:1] in (["unnamed: 0"], [""]) or np.array_equal(first, np.arange(len(df)))):
+        fix = "Save it again with df.to_csv(path, index=False), or delete that column."
+        _fail(path, "785 columns (label + 784 pixels)", "786, the first of them counting the rows (0, 1, 2, ...)", fix)
+    if "label" in names[1:]:
+        fix = 'Move it first, e.g. with pandas: df.insert(0, "label", df.pop("label")), then save with index=False.'
+        _fail(path, "the label in the first column", f"column 'label' in position {names.index('label') + 1}", fix)
     if df.shape[1] != 785:
-        raise MNISTDataError(f"{path}: expected 785 columns (label + 784 pixels), found {df.shape[1]}")
+        _fail(path, "785 columns (label + 784 pixels)", f"{df.shape[1]}")
     values = df.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
     bad = np.argwhere(np.isnan(values))
     if len(bad):
@@ -151,9 +201,25 @@ def read_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
             f"{path}: expected numbers in every cell, found {df.iat[row, col]!r} "
             f"in data row {row + 1}, column {df.columns[col]!r}"
         )
+    _check_labels_first(path, values)
     _check_values(path, values[:, 1:], "pixel values", 255)
-    _check_values(path, values[:, 0], "labels", 9)
     return values[:, 1:].astype(np.uint8).reshape(-1, 28, 28), values[:, 0].astype(np.uint8)
+
+
+def _check_labels_first(path: Path, values: np.ndarray) -> None:
+    """The first column must hold labels 0-9. A column of one value is a pixel of the border
+    (always 0 in MNIST): the labels are elsewhere, often in the last column."""
+    labels, last = values[:, 0], values[:, -1]
+    wrong = (labels < 0) | (labels > 9) | (labels != np.round(labels))
+    if wrong.any() or (len(labels) > 1 and np.all(labels == labels[0])):
+        if wrong.any():
+            found = f"{labels[wrong][0]:g} in data row {np.argmax(wrong) + 1}"
+        else:
+            found = f"{labels[0]:g} in every row, like a pixel of the border"
+        fix = "Each row must hold a label, then the 784 pixels."
+        if np.all(np.isin(last, np.arange(10))) and not np.all(last == last[0]):
+            fix = 'The last column looks like the labels: move it first: df.insert(0, "label", df.pop(df.columns[-1])).'
+        _fail(path, "labels 0-9 in the first column", found, fix)
 
 
 def _first_row(path: Path) -> list[str]:
@@ -171,6 +237,7 @@ def _is_kaggle_competition(header: list, shape: tuple[int, int] | None = None) -
 def read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """Read a Keras-style `mnist.npz` (x_train, y_train, x_test, y_test), without pickle."""
     path = Path(path)
+    _check_is_file(path)
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in npz.files}
@@ -208,26 +275,34 @@ def _find_idx(folder: Path, original: str) -> Path | None:
     """The first IDX file for one part: original name or Kaggle's (train-images.idx3-ubyte), raw or .gz."""
     kaggle = original.replace("-idx", ".idx")
     paths = [folder / name for base in (original, kaggle) for name in (base, base + ".gz")]
-    return next((p for p in paths if p.exists()), None)
+    return next((p for p in paths if _present(p)), None)
+
+
+def _present(path: Path) -> bool:
+    """A name in the data folder, even a broken link: it is read, and reported, rather than skipped."""
+    return path.exists() or path.is_symlink()
 
 
 def _from_local(folder: Path) -> dict[str, np.ndarray]:
     """Files placed in the data folder by hand, in any of the supported formats."""
     idx = {key: _find_idx(folder, original) for key, (original, _) in PARTS.items()}
     csvs = [folder / "mnist_train.csv", folder / "mnist_test.csv"]
-    if all(idx.values()):
-        files = list(idx.values())
-        arrays = {key: read_idx(path) for key, path in idx.items()}
-    elif all(p.exists() for p in csvs):
-        files = csvs
-        (x_train, y_train), (x_test, y_test) = read_csv(csvs[0]), read_csv(csvs[1])
-        arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
-    elif (folder / "mnist.npz").exists():
-        files = [folder / "mnist.npz"]
-        arrays = read_npz(files[0])
-    else:
-        raise FileNotFoundError(_what_is_missing(folder, idx, csvs))
-    verify(arrays, _and(str(f) for f in files))
+    try:
+        if all(idx.values()):
+            files = list(idx.values())
+            arrays = {key: read_idx(path) for key, path in idx.items()}
+        elif all(_present(p) for p in csvs):
+            files = csvs
+            (x_train, y_train), (x_test, y_test) = read_csv(csvs[0]), read_csv(csvs[1])
+            arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+        elif _present(folder / "mnist.npz"):
+            files = [folder / "mnist.npz"]
+            arrays = read_npz(files[0])
+        else:
+            raise FileNotFoundError(_what_is_missing(folder, idx, csvs))
+        verify(arrays, _and(str(f) for f in files))
+    except MNISTDataError as e:  # a file the user placed: say how to fix it, never replace it behind their back
+        raise MNISTDataError(f"{e} {LOCAL_FIX}") from None
     return arrays
 
 
@@ -235,7 +310,7 @@ def _what_is_missing(folder: Path, idx: dict[str, Path | None], csvs: list[Path]
     """Say which MNIST files are in `folder` and which are missing, for an incomplete folder."""
     sets = [  # (the files of one format that are there, those that are missing)
         ([p.name for p in idx.values() if p], [PARTS[key][0] + "(.gz)" for key, p in idx.items() if not p]),
-        ([p.name for p in csvs if p.exists()], [p.name for p in csvs if not p.exists()]),
+        ([p.name for p in csvs if _present(p)], [p.name for p in csvs if not _present(p)]),
     ]
     found = [f"found {_and(there)}, missing {_and(missing)}" for there, missing in sets if there]
     for path in (folder / "train.csv", folder / "test.csv"):
@@ -326,10 +401,17 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
     """Call `write(f)` on a temporary file beside `path`, then rename it to `path`.
 
     A crash or Ctrl-C midway leaves the old file (or none), never half a file.
-    The file gets the permissions the user's umask gives any new file.
+    The file gets the permissions the user's umask gives any new file. An error
+    names `path`, the file the caller asked for, never the temporary one.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    path = Path(path)
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(21, "Is a directory")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    except OSError as e:
+        raise _not_writable(path, e) from None
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
@@ -337,9 +419,24 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes files private to their owner
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         os.unlink(tmp)
+        if isinstance(e, OSError) and e.filename in (None, tmp):  # a full disk, say; not a file that `write` read
+            raise _not_writable(path, e) from None
         raise
+
+
+def _not_writable(path: Path, e: OSError) -> OSError:
+    """The error for a file that cannot be written, of the same kind as `e` (so callers can still
+    catch PermissionError or OSError), in the format of checks.fail."""
+    blocker = next((p for p in reversed(path.parents) if p.exists() and not p.is_dir()), None)
+    if path.is_dir():
+        found, fix = "a folder", "Give the name of a file inside it."
+    elif blocker is not None:
+        found, fix = f"that {blocker} is a file, not a folder", "Choose another path, or move that file away."
+    else:
+        found, fix = (e.strerror or str(e)).lower(), "Choose a folder you can write to, with space left on its disk."
+    return type(e)(f"{path}: expected a file that can be written, found {found}. {fix}")
 
 
 def _write_cache(path: Path, arrays: dict[str, np.ndarray]) -> None:
@@ -379,12 +476,10 @@ def _fetch(folder: Path, download: bool) -> dict[str, np.ndarray]:
             return source()
         except FileNotFoundError as e:  # the message says what is there and what is missing
             attempts.append(f"- {name}: {e}")
-        except MNISTDataError as e:
-            if name.startswith("files in"):
-                raise  # a broken file the user placed must be fixed, not silently skipped
-            attempts.append(f"- {name}: {e}")
         except Exception as e:  # network errors, timeouts, a folder we cannot write to: try the next source
-            attempts.append(f"- {name}: {type(e).__name__}: {e}")
+            if name.startswith("files in"):
+                raise  # a file the user placed that cannot be used must be fixed, not silently skipped
+            attempts.append(f"- {name}: {e}" if isinstance(e, MNISTDataError) else f"- {name}: {type(e).__name__}: {e}")
     raise MNISTDataError(
         "could not get MNIST from any source. Tried:\n" + "\n".join(attempts) + "\n"
         f"To place the files by hand, download the four files train-images-idx3-ubyte.gz, "
@@ -394,10 +489,20 @@ def _fetch(folder: Path, download: bool) -> dict[str, np.ndarray]:
     )
 
 
-def _data_folder(data_dir: str | os.PathLike | None) -> Path:
-    """The data folder, `~` expanded, created if missing; a path that is a file is refused."""
+def _data_folder(data_dir: Any) -> Path:
+    """The data folder, `~` expanded, created if missing. A path that is a file or a broken link is
+    refused, and so is "" (which would silently mean the working folder)."""
+    expected = "a folder for the MNIST files (a str or Path), or None for the default"
+    if data_dir is not None and not isinstance(data_dir, (str, os.PathLike)):
+        fix = "To choose whether to download, pass download=False." if isinstance(data_dir, bool) else ""
+        fail("data_dir", expected, _describe(data_dir), fix, error=TypeError)
+    if data_dir is not None and not os.fspath(data_dir).strip():  # Path("") would be the working folder
+        fail("data_dir", expected, repr(data_dir), "Leave it out to use the default folder.")
     folder = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
     fix = f"Pass data_dir, or set {DATA_DIR_ENV}, to a folder you can write to"
+    if folder.is_symlink() and not folder.exists():
+        found = f"a broken link to {os.readlink(folder)}"
+        fail(str(folder), "a folder for the MNIST files", found, fix + ".", error=MNISTDataError)
     if folder.exists() and not folder.is_dir():
         fail(str(folder), "a folder for the MNIST files", "a file", fix + ".", error=MNISTDataError)
     try:
@@ -473,8 +578,10 @@ def validation_split(
     accuracy is an honest estimate for digits the model has never influenced.
     """
     X, y = np.asarray(X), np.asarray(y)  # a DataFrame or Series is split by position, not by index label
-    if len(X) != len(y):
-        fail("y", f"one label per image: {len(X)} labels", f"{len(y)}")
+    if X.ndim == 0 or len(X) < 2:
+        fail("X", "at least 2 images, to keep some for validation", f"shape {X.shape}")
+    if y.ndim == 0 or len(X) != len(y):
+        fail("y", f"one label per image: {len(X)} labels", f"{len(y)}" if y.ndim else "a single number")
     n_val = check_int(n_val, "n_val", low=1, high=len(X) - 1)
     return X[:-n_val], y[:-n_val], X[-n_val:], y[-n_val:]
 
@@ -489,6 +596,8 @@ def random_shift(X: np.ndarray, max_shift: int, rng: np.random.Generator) -> np.
     """
     X = check_images(X, "X", values=False)
     k = check_int(max_shift, "max_shift", low=0, high=27)
+    if not isinstance(rng, np.random.Generator):
+        fail("rng", "a NumPy random Generator", _describe(rng), "Use np.random.default_rng(seed).", error=TypeError)
     m = len(X)
     size = 28 + 2 * k
     padded = np.zeros((m, size, size), dtype=X.dtype)

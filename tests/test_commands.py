@@ -111,7 +111,7 @@ def test_epochs_must_be_a_positive_whole_number(epochs, capsys):
 def test_ctrl_c_saves_a_partial_model_and_leaves_the_full_one_alone(tiny_cli, monkeypatch, capsys):
     import mnistnn.training as training
 
-    full = save_params(tiny_cli / "models" / "improved.npz", init_params((784, 256, 10)), epochs=10)
+    full = save_params(tiny_cli / "models" / "improved.npz", init_params((784, 256, 10)), activation="relu", epochs=10)
     before = full.read_bytes()
     steps = {"n": 0}
     real_forward = training.forward
@@ -132,14 +132,14 @@ def test_ctrl_c_saves_a_partial_model_and_leaves_the_full_one_alone(tiny_cli, mo
 
 
 def test_evaluate_names_a_model_that_does_not_fit_the_data(tiny_cli):
-    save_params(tiny_cli / "wide.npz", init_params((100, 8, 10)))
-    save_params(tiny_cli / "five.npz", init_params((784, 8, 5)))
+    save_params(tiny_cli / "wide.npz", init_params((100, 8, 10)), activation="relu")
+    save_params(tiny_cli / "five.npz", init_params((784, 8, 5)), activation="relu")
     np.savez(tiny_cli / "odd.npz", **init_params((784, 8, 10)), __metadata__=np.array('{"activation": "swish"}'))
     for name, message in [
         ("wide.npz", "expected a model for the data's 784 inputs per image, found one with 100 inputs"),
         ("five.npz", "expected a model with 10 outputs, one per digit, found 5 outputs"),
         ("odd.npz", "expected an activation among ['relu', 'sigmoid', 'tanh'] in its metadata, found 'swish'"),
-        ("missing.npz", "no such model file. Train one first: python -m mnistnn train NAME"),
+        ("missing.npz", "expected a model file, found no such file. Train one first (python -m mnistnn train NAME)"),
     ]:
         with pytest.raises(SystemExit) as e:
             cli_main(["evaluate", str(tiny_cli / name)])
@@ -172,3 +172,218 @@ def test_notebooks_write_results_only_through_the_gated_savers():
         code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
         direct = re.findall(r"\.(?:to_csv|savefig|write_text|write_bytes)\(", code)
         assert not direct, f"{path.name} writes {direct} directly; use mnistnn.plots.save_figure / save_table"
+
+
+# --- every mistake: one line "mnistnn COMMAND: ...", naming the file, and a non-zero exit code
+
+
+def damaged_data_folder(folder):
+    """All four IDX names, none of them MNIST: web pages saved in their place, and an empty file."""
+    folder.mkdir()
+    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte"):
+        (folder / name).write_bytes(b"<html>404</html>")
+    (folder / "t10k-labels-idx1-ubyte").write_bytes(b"")
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_mistakes_end_in_one_line_and_a_non_zero_exit_code(tmp_path):
+    # for real, in a subprocess: what the terminal shows, and the exit code a script sees
+    env = dict(os.environ, MNISTNN_DATA_DIR=str(tmp_path / "data"), MNISTNN_RESULTS_DIR=str(tmp_path / "results"))
+    names = damaged_data_folder(tmp_path / "data")
+    images = tmp_path / "data" / "train-images-idx3-ubyte"
+    cases = [
+        (["evaluate", str(tmp_path / "missing.npz")], 1, f"mnistnn evaluate: {tmp_path / 'missing.npz'}: expected a"),
+        (["data"], 1, f"mnistnn data: {images}: expected an IDX magic number"),  # reported, not downloaded over
+        (["train", "improved", "--seed", "-1"], 2, "mnistnn train: argument --seed: expected a whole number of at"),
+    ]
+    for args, code, start in cases:
+        out = subprocess.run([sys.executable, "-m", "mnistnn", *args], capture_output=True, text=True, env=env)
+        assert (out.returncode, out.stdout) == (code, ""), args
+        assert out.stderr.startswith(start) and out.stderr.count("\n") == 1, (args, out.stderr)
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == names
+
+
+@pytest.mark.parametrize(
+    "args, start",
+    [
+        (["evaluate", "{tmp}/bare.npz"], "mnistnn evaluate: {tmp}/bare.npz: expected its activation"),
+        (["data"], "mnistnn data: {tmp}/data/train-images-idx3-ubyte: expected an IDX magic number"),
+        (
+            ["report"],
+            "mnistnn report: {tmp}/results: expected the results of the notebooks (baselines.csv, from_scratch.csv, ",
+        ),
+    ],
+)
+def test_a_mistake_is_one_line(tmp_path, monkeypatch, args, start):
+    monkeypatch.setenv("MNISTNN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv(RESULTS_DIR_ENV, str(tmp_path / "results"))
+    damaged_data_folder(tmp_path / "data")
+    np.savez(tmp_path / "bare.npz", **init_params((784, 8, 10)))  # no activation recorded
+    with pytest.raises(SystemExit) as e:
+        cli_main([arg.format(tmp=tmp_path) for arg in args])
+    message = e.value.code  # a str: Python prints it to stderr and exits with 1
+    assert message.startswith(start.format(tmp=tmp_path)) and "\n" not in message, message
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["train"], "mnistnn train: name a configuration to train (or use --list): classic, improved, best."),
+        (["train", "imporved"], "mnistnn train: argument name: invalid choice: 'imporved'"),
+        (["evaluate"], "mnistnn evaluate: the following arguments are required: file."),
+    ],
+)
+def test_a_usage_mistake_is_one_line_and_exit_code_2(capsys, args, message):
+    with pytest.raises(SystemExit) as e:
+        cli_main(args)
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and err.startswith(message) and err.count("\n") == 1, err
+
+
+def test_evaluate_reports_a_bad_model_before_loading_mnist(tmp_path, monkeypatch):
+    import mnistnn.cli as cli
+
+    monkeypatch.setattr(cli, "load_mnist", lambda: pytest.fail("MNIST loaded for a model that cannot be used"))
+    path = tmp_path / "nan.npz"
+    params = init_params((784, 8, 10))
+    params["W1"][0, 0] = np.nan
+    np.savez(path, **params, __metadata__=np.array('{"activation": "relu"}'))
+    with pytest.raises(SystemExit) as e:
+        cli_main(["evaluate", str(path)])
+    assert str(e.value) == (
+        f"mnistnn evaluate: {path}: expected finite weights, found 1 NaN or infinite value in W1. "
+        "The training diverged: train again with a smaller learning rate."
+    )
+
+
+def test_ctrl_c_outside_training_is_one_line(monkeypatch):
+    import mnistnn.cli as cli
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "load_mnist", interrupted)
+    with pytest.raises(SystemExit) as e:
+        cli_main(["data"])
+    assert str(e.value) == "mnistnn data: interrupted"
+
+
+# --- train: the destination is checked first, and a trained model is never silently replaced
+
+
+def test_train_checks_the_models_folder_before_training(tmp_path, monkeypatch):
+    import mnistnn.cli as cli
+
+    monkeypatch.setattr(cli, "load_mnist", lambda: pytest.fail("training started"))
+    (tmp_path / "results").write_text("a file where the results folder should be")
+    monkeypatch.setenv(RESULTS_DIR_ENV, str(tmp_path / "results"))
+    with pytest.raises(SystemExit) as e:
+        cli_main(["train", "improved", "--epochs", "1"])
+    assert str(e.value) == (
+        f"mnistnn train: {tmp_path / 'results' / 'models'}: expected a folder the trained model can be saved in, "
+        f"found not a directory. Set {RESULTS_DIR_ENV} to a folder you can write to."
+    )
+
+
+def test_train_checks_that_the_models_folder_can_be_written(tmp_path, monkeypatch):
+    import mnistnn.cli as cli
+
+    def refuse(dir):
+        raise PermissionError(13, "Permission denied", os.path.join(dir, "tmpabc123"))
+
+    monkeypatch.setattr(cli, "load_mnist", lambda: pytest.fail("training started"))
+    monkeypatch.setattr(cli.tempfile, "TemporaryFile", refuse)
+    monkeypatch.setenv(RESULTS_DIR_ENV, str(tmp_path))
+    with pytest.raises(SystemExit) as e:
+        cli_main(["train", "improved"])
+    assert str(e.value).startswith(f"mnistnn train: {tmp_path / 'models'}: expected a folder the trained model can be")
+    assert "found permission denied" in str(e.value) and "tmpabc123" not in str(e.value)
+
+
+def test_train_keeps_the_previous_model(tiny_cli, capsys):
+    old = save_params(
+        tiny_cli / "models" / "improved.npz",
+        init_params((784, 256, 10)),
+        activation="relu",
+        epochs=500,
+        test_accuracy=0.97,
+    )
+    before = old.read_bytes()
+    cli_main(["train", "improved", "--epochs", "1"])
+    previous = tiny_cli / "models" / "improved.previous.npz"
+    assert (
+        f"kept the previous improved.npz (500 epochs, test accuracy 0.9700) as {previous}\n" in capsys.readouterr().out
+    )
+    assert previous.read_bytes() == before and read_metadata(old)["epochs"] == 1
+    assert sorted(p.name for p in (tiny_cli / "models").iterdir()) == ["improved.npz", "improved.previous.npz"]
+
+
+# --- report: README.md only for the repository's own results
+
+
+def write_results(folder, rows="from scratch: tiny,0.5,1.0,test\n"):
+    folder.mkdir(exist_ok=True)
+    (folder / "from_scratch.csv").write_text("model,test_accuracy,fit_seconds,settings\n" + rows)
+    return folder / "from_scratch.csv"
+
+
+def test_report_with_results_elsewhere_leaves_the_readme_alone(tmp_path, monkeypatch, capsys):
+    import mnistnn.report as report
+
+    readme = tmp_path / "README.md"
+    readme.write_text("# a copy\n<!-- results:start -->\nold\n<!-- results:end -->\n")
+    monkeypatch.setattr(report, "README", readme)
+    write_results(tmp_path / "results")
+    monkeypatch.setenv(RESULTS_DIR_ENV, str(tmp_path / "results"))
+    cli_main(["report"])
+    assert "old" in readme.read_text() and "README.md left alone" in capsys.readouterr().out
+    assert (tmp_path / "results" / "metrics.csv").read_text().startswith("model,notebook,test_accuracy")
+    assert report.update_readme("new table") is False and "old" in readme.read_text()
+
+
+def test_report_with_the_repositorys_own_results_updates_the_readme(tmp_path, monkeypatch):
+    import mnistnn.report as report
+
+    readme = tmp_path / "README.md"
+    readme.write_text("# a copy\n<!-- results:start -->\nold\n<!-- results:end -->\ntail\n")
+    monkeypatch.setattr(report, "README", readme)
+    monkeypatch.setattr(report, "results_path", lambda name: tmp_path / "results" / name)  # never the real results/
+    write_results(tmp_path / "results")
+    monkeypatch.delenv(RESULTS_DIR_ENV, raising=False)
+    cli_main(["report"])
+    assert readme.read_text() == (
+        "# a copy\n<!-- results:start -->\n"
+        "| model | notebook | test accuracy | training time (s) |\n|---|---|---:|---:|\n"
+        "| from scratch: tiny | 03 from scratch | 50.00% | 1.0 |\n<!-- results:end -->\ntail\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "rows, found",
+    [
+        (None, "expected a CSV table of results, found one that could not be read (No columns to parse from file)"),
+        ("tiny,97.8,1.0,x\n", "expected test accuracies from 0 to 1, found 97.8. Accuracies are fractions"),
+        ("tiny,n/a,1.0,x\n", "expected numbers in test_accuracy, found 'n/a'."),
+    ],
+)
+def test_report_names_a_results_file_it_cannot_use(tmp_path, monkeypatch, rows, found):
+    path = write_results(tmp_path, rows or "")
+    if rows is None:
+        path.write_text("")
+    monkeypatch.setenv(RESULTS_DIR_ENV, str(tmp_path))
+    with pytest.raises(SystemExit) as e:
+        cli_main(["report"])
+    assert str(e.value).startswith(f"mnistnn report: {path}: {found}")
+    assert not (tmp_path / "metrics.csv").exists()
+
+
+def test_report_names_missing_columns(tmp_path, monkeypatch):
+    (tmp_path / "baselines.csv").write_text("model,accuracy\nknn,0.97\n")
+    monkeypatch.setenv(RESULTS_DIR_ENV, str(tmp_path))
+    with pytest.raises(SystemExit) as e:
+        cli_main(["report"])
+    assert str(e.value) == (
+        f"mnistnn report: {tmp_path / 'baselines.csv'}: expected the columns "
+        "['model', 'test_accuracy', 'fit_seconds'], found ['model', 'accuracy'] "
+        "(missing ['test_accuracy', 'fit_seconds']). Run the notebook 02 scikit-learn again (make run)."
+    )

@@ -198,7 +198,8 @@ def test_truncated_gzip(tmp_path, tiny_mnist):
     write_idx(tmp_path, tiny_mnist, gz=True)
     path = tmp_path / "train-images-idx3-ubyte.gz"
     path.write_bytes(path.read_bytes()[:-50])
-    assert str(path) in load_fails(tmp_path, "could not read")
+    message = load_fails(tmp_path, "found a gzip stream that is cut short or damaged")
+    assert message.startswith(f"{path}: expected complete gzip-compressed data") and data.LOCAL_FIX in message
 
 
 def test_image_count_differs_from_label_count(tmp_path, tiny_mnist):
@@ -376,10 +377,10 @@ def test_bad_download_leaves_nothing_behind(tmp_path, tiny_mnist, monkeypatch, b
     message = load_fails(target, "could not get MNIST from any source", download=True)
     mirror = data.MIRRORS[0]
     if bad == "truncated":  # the file is named by its address, not by the temporary folder it was deleted with
-        assert f"download from {mirror}: {mirror}train-images-idx3-ubyte.gz: could not read the file" in message
+        assert f"download from {mirror}: {mirror}train-images-idx3-ubyte.gz: expected complete gzip" in message
     else:
         assert f"download from {mirror}: the files from {mirror}: checksum mismatch for x_train" in message
-    assert ".download-" not in message
+    assert ".download-" not in message and data.LOCAL_FIX not in message  # nothing to delete: it is gone
 
 
 def test_interrupted_download_leaves_nothing_behind(tmp_path, tiny_mnist, monkeypatch):
@@ -536,3 +537,192 @@ def test_written_files_follow_the_umask(tmp_path, tiny_mnist, monkeypatch):
         os.umask(old)
     modes = {p.name: p.stat().st_mode & 0o777 for p in (tmp_path / "data").iterdir()}
     assert modes == dict.fromkeys([data.CACHE_NAME, *(n + ".gz" for n, _ in data.PARTS.values())], 0o644)
+
+
+# --- a local file that is not what its name says: named, with the fix, never skipped for a download
+
+
+def good_mirror(tmp_path, arrays, monkeypatch):
+    """A mirror that would serve the right files: a damaged local file must still stop the load."""
+    monkeypatch.setattr(data, "MIRRORS", [make_mirror(tmp_path / "mirror", arrays)])
+
+
+def test_gzip_data_without_the_gz_name(tmp_path, tiny_mnist, monkeypatch):
+    good_mirror(tmp_path, tiny_mnist, monkeypatch)
+    write_idx(tmp_path, tiny_mnist)
+    path = tmp_path / "train-images-idx3-ubyte"
+    path.write_bytes(gzip.compress(path.read_bytes()))
+    message = load_fails(tmp_path, "found gzip-compressed data", download=True)
+    assert message == (
+        f"{path}: expected raw IDX data (the name has no .gz), found gzip-compressed data. "
+        f"Rename it to train-images-idx3-ubyte.gz. {data.LOCAL_FIX}"
+    )
+
+
+def test_raw_data_with_the_gz_name(tmp_path, tiny_mnist):
+    write_idx(tmp_path, tiny_mnist)
+    path = tmp_path / "train-labels-idx1-ubyte"
+    path.rename(tmp_path / "train-labels-idx1-ubyte.gz")
+    message = load_fails(tmp_path, "found raw IDX data")
+    assert message.startswith(
+        f"{path}.gz: expected gzip-compressed data (the name ends in .gz), found raw IDX data. "
+        "Rename it to train-labels-idx1-ubyte."
+    )
+
+
+def test_a_web_page_saved_in_place_of_the_file(tmp_path, tiny_mnist):
+    write_idx(tmp_path, tiny_mnist, gz=True)
+    (tmp_path / "t10k-images-idx3-ubyte.gz").write_bytes(b"<!DOCTYPE html><html>404 Not Found</html>")
+    assert "found a web page (HTML), saved in place of the file" in load_fails(tmp_path, "expected gzip-compressed")
+
+
+def test_a_header_that_announces_more_than_memory_holds(tmp_path, tiny_mnist, monkeypatch):
+    good_mirror(tmp_path, tiny_mnist, monkeypatch)
+    write_idx(tmp_path, tiny_mnist)
+    path = tmp_path / "train-images-idx3-ubyte"
+    path.write_bytes(b"\x00\x00\x08\x03" + b"\xff" * 12 + path.read_bytes()[16:])
+    message = load_fails(tmp_path, "as its header announces shape", download=True)
+    needed = 16 + (2**32 - 1) ** 3
+    assert message == (
+        f"{path}: expected {needed} bytes, as its header announces shape (4294967295, 4294967295, 4294967295), "
+        f"found {16 + N_TRAIN * 784} bytes: the file is truncated, or its header is damaged. {data.LOCAL_FIX}"
+    )
+
+
+def test_a_file_longer_than_its_header_says(tmp_path, tiny_mnist):
+    write_idx(tmp_path, tiny_mnist)
+    path = tmp_path / "train-labels-idx1-ubyte"
+    path.write_bytes(path.read_bytes() + b"\x00")
+    message = load_fails(tmp_path, "the file is too long")
+    assert message.startswith(f"{path}: expected {8 + N_TRAIN} bytes, as its header announces shape ({N_TRAIN},)")
+
+
+def test_a_broken_link_is_named_not_downloaded_over(tmp_path, tiny_mnist, monkeypatch):
+    good_mirror(tmp_path, tiny_mnist, monkeypatch)
+    write_idx(tmp_path, tiny_mnist)
+    path = tmp_path / "t10k-labels-idx1-ubyte"
+    path.unlink()
+    path.symlink_to(tmp_path / "elsewhere" / "t10k-labels-idx1-ubyte")
+    message = load_fails(tmp_path, "found a broken link", download=True)
+    assert message.startswith(f"{path}: expected a file, found a broken link to {tmp_path / 'elsewhere'}")
+    assert "Point the link at the real file." in message and data.LOCAL_FIX in message
+
+
+def test_a_folder_named_like_the_file(tmp_path, tiny_mnist):
+    # Some archives extract to train-images-idx3-ubyte/train-images-idx3-ubyte
+    write_idx(tmp_path, tiny_mnist)
+    path = tmp_path / "train-images-idx3-ubyte"
+    content = path.read_bytes()
+    path.unlink()
+    path.mkdir()
+    (path / path.name).write_bytes(content)
+    message = load_fails(tmp_path, "found a folder")
+    assert message.startswith(f"{path}: expected a file, found a folder. Move the file it holds out")
+
+
+def test_a_damaged_local_file_stops_the_load_even_with_a_mirror(tmp_path, tiny_mnist, monkeypatch):
+    good_mirror(tmp_path, tiny_mnist, monkeypatch)
+    write_idx(tmp_path, dict(tiny_mnist, y_test=tiny_mnist["y_test"] ^ 1))
+    message = load_fails(tmp_path, "checksum mismatch for y_test", download=True)
+    assert "t10k-labels-idx1-ubyte" in message and message.endswith(data.LOCAL_FIX)
+
+
+def write_csv_label_last(path, images, labels, header=True):
+    df = pd.DataFrame(images.reshape(len(images), 784), columns=[f"pixel{i}" for i in range(784)])
+    df["label"] = labels
+    df.to_csv(path, index=False, header=header)
+
+
+def test_csv_with_the_label_column_last(tmp_path, tiny_mnist):
+    write_csv_label_last(tmp_path / "mnist_train.csv", tiny_mnist["x_train"], tiny_mnist["y_train"])
+    write_csv(tmp_path / "mnist_test.csv", tiny_mnist["x_test"], tiny_mnist["y_test"])
+    message = load_fails(tmp_path, "expected the label in the first column")
+    assert message.startswith(
+        f"{tmp_path / 'mnist_train.csv'}: expected the label in the first column, "
+        "found column 'label' in position 785. "
+        'Move it first, e.g. with pandas: df.insert(0, "label", df.pop("label"))'
+    )
+
+
+@pytest.mark.parametrize("border", [False, True])
+def test_csv_without_header_whose_first_column_is_not_the_label(tmp_path, tiny_mnist, border):
+    images = tiny_mnist["x_train"].copy()
+    if border:  # as in real MNIST: the top-left pixel is 0 in every image
+        images[:, 0, 0] = 0
+    write_csv_label_last(tmp_path / "mnist_train.csv", images, tiny_mnist["y_train"], header=False)
+    write_csv(tmp_path / "mnist_test.csv", tiny_mnist["x_test"], tiny_mnist["y_test"])
+    message = load_fails(tmp_path, "expected labels 0-9 in the first column")
+    found = "0 in every row, like a pixel of the border" if border else f"{images[0, 0, 0]} in data row 1"
+    assert message.startswith(
+        f"{tmp_path / 'mnist_train.csv'}: expected labels 0-9 in the first column, found {found}. "
+        "The last column looks like the labels: move it first"
+    )
+
+
+def test_csv_saved_with_its_index(tmp_path, tiny_mnist):
+    write_csv(tmp_path / "mnist_test.csv", tiny_mnist["x_test"], tiny_mnist["y_test"])
+    pd.read_csv(tmp_path / "mnist_test.csv").to_csv(tmp_path / "mnist_train.csv")  # index=True, pandas' default
+    message = load_fails(tmp_path, "counting the rows")
+    assert message.startswith(
+        f"{tmp_path / 'mnist_train.csv'}: expected 785 columns (label + 784 pixels), found 786, the first of them "
+        "counting the rows (0, 1, 2, ...). Save it again with df.to_csv(path, index=False)"
+    )
+
+
+# --- data_dir itself
+
+
+@pytest.mark.parametrize(
+    "data_dir, error, found",
+    [
+        ("", ValueError, "found ''. Leave it out to use the default folder."),
+        (123, TypeError, "found 123 (int)."),
+        (False, TypeError, "found False (bool). To choose whether to download, pass download=False."),
+    ],
+)
+def test_a_data_dir_that_is_no_folder(tmp_path, tiny_mnist, monkeypatch, data_dir, error, found):
+    write_idx(tmp_path, tiny_mnist)  # in the working folder, which "" must not mean
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(error) as info:
+        load_mnist(data_dir, download=False)
+    expected = "data_dir: expected a folder for the MNIST files (a str or Path), or None for the default, "
+    assert str(info.value) == expected + found
+    assert not (tmp_path / data.CACHE_NAME).exists()
+
+
+def test_a_data_dir_that_is_a_broken_link(tmp_path, tiny_mnist):
+    (tmp_path / "data").symlink_to(tmp_path / "gone")
+    with pytest.raises(MNISTDataError) as info:
+        load_mnist(tmp_path / "data")
+    assert str(info.value).startswith(
+        f"{tmp_path / 'data'}: expected a folder for the MNIST files, found a broken link"
+    )
+    assert not (tmp_path / "gone").exists()
+
+
+# --- the helpers
+
+
+def test_random_shift_needs_a_generator_not_a_seed():
+    with pytest.raises(TypeError) as info:
+        data.random_shift(np.zeros((2, 784), np.float32), 2, 42)
+    assert str(info.value) == "rng: expected a NumPy random Generator, found 42 (int). Use np.random.default_rng(seed)."
+
+
+def test_validation_split_of_too_few_images():
+    with pytest.raises(ValueError, match=r"^X: expected at least 2 images, to keep some for validation, found shape"):
+        data.validation_split(np.zeros((1, 784)), np.zeros(1))
+
+
+def test_write_atomically_names_the_file_asked_for(tmp_path):
+    def fill_the_disk(f):
+        f.write(b"half")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError) as info:
+        data.write_atomically(tmp_path / "cache.npz", fill_the_disk)
+    assert str(info.value) == (
+        f"{tmp_path / 'cache.npz'}: expected a file that can be written, found no space left on device. "
+        "Choose a folder you can write to, with space left on its disk."
+    )
+    assert list(tmp_path.iterdir()) == []
