@@ -65,41 +65,50 @@ def adam(
     beta2: float = 0.999,
     eps: float = 1e-8,
 ) -> None:
-    """Adam (Kingma and Ba, 2015).
+    """Adam (Kingma and Ba, 2015), at step t = 1, 2, ...
 
     m <- beta1 m + (1 - beta1) dW          running mean of the gradient
     v <- beta2 v + (1 - beta2) dW^2        running mean of its square
-    W <- W - lr_t m / (sqrt(v) + eps_t)    lr_t, eps_t correct m and v for starting at 0
-    Dividing by sqrt(v) gives every parameter a step of about lr, whatever the
+    m_hat = m / (1 - beta1^t),  v_hat = v / (1 - beta2^t)   corrected for starting at 0
+    W <- W - lr m_hat / (sqrt(v_hat) + eps)
+    Dividing by sqrt(v_hat) gives every parameter a step of about lr, whatever the
     scale of its gradient.
 
-    The step costs more than the rest of the backward pass for a wide layer, so
-    it is written for speed: m and v are stored divided by (1 - beta1) and
-    (1 - beta2), which saves two multiplications per parameter (m <- beta1 m + dW),
-    and all arithmetic is in place, into arrays made once, at the first step.
+    The step costs as much as a good part of the matrix products, so `adam_update`
+    computes exactly the formulas above, rearranged to take fewer passes over the
+    arrays, all in place, into arrays made once, at the first step.
     """
     if "m" not in state:  # the first step: both averages start at zero
         state["m"] = {key: np.zeros_like(W) for key, W in params.items()}
         state["v"] = {key: np.zeros_like(W) for key, W in params.items()}
         state["scratch"] = {key: np.empty_like(W) for key, W in params.items()}
     t = state["t"] = state.get("t", 0) + 1
-    # with m' = m / (1 - beta1) and v' = v / (1 - beta2), the step above becomes
-    # W <- W - m' / (sqrt(v') / c + eps / (c sqrt(1 - beta2))), with c as follows:
-    c = lr * (1 - beta1) / (1 - beta1**t) * math.sqrt((1 - beta2**t) / (1 - beta2))
-    eps_scaled = eps * math.sqrt(1 - beta2**t) / (c * math.sqrt(1 - beta2))
+    a = lr * (1 - beta1) / (1 - beta1**t)  # m_hat = m' (1 - beta1) / (1 - beta1^t), with lr folded in
+    b = math.sqrt((1 - beta2) / (1 - beta2**t))  # sqrt(v_hat) = b sqrt(v')
     for key, W in params.items():
-        g, m, v, tmp = grads[key], state["m"][key], state["v"][key], state["scratch"][key]
-        m *= beta1
-        m += g
-        v *= beta2
-        v += np.multiply(g, g, out=tmp)
-        np.sqrt(v, out=tmp)
-        tmp *= 1 / c
-        tmp += eps_scaled
-        W -= np.divide(m, tmp, out=tmp)
+        adam_update(W, grads[key], state["m"][key], state["v"][key], state["scratch"][key], a, b, beta1, beta2, eps)
     if t % FLUSH_EVERY == 0:
         flush_tiny(state["m"])
         flush_tiny(state["v"])
+
+
+def adam_update(W, g, m, v, tmp, a: float, b: float, beta1: float, beta2: float, eps: float) -> None:
+    """Adam's step for one array, in place, in ten passes over it.
+
+    m and v are stored as m' = m / (1 - beta1) and v' = v / (1 - beta2), which saves
+    two multiplications (m' <- beta1 m' + dW). In those terms the step
+    lr m_hat / (sqrt(v_hat) + eps) is a m' / (b sqrt(v') + eps) = m' / (sqrt(v') b/a + eps/a).
+    """
+    m *= beta1
+    m += g
+    v *= beta2
+    v += np.multiply(g, g, out=tmp)
+    if a == 0:  # lr = 0: the averages move, the weights do not
+        return
+    np.sqrt(v, out=tmp)
+    tmp *= b / a
+    tmp += eps / a
+    W -= np.divide(m, tmp, out=tmp)
 
 
 OPTIMIZERS: dict[str, Callable] = {"sgd": sgd, "momentum": momentum, "adam": adam}

@@ -319,3 +319,12 @@ def test_load_refuses_pickled_objects(tmp_path):
     np.savez(tmp_path / "pickled.npz", W1=np.array([{"a": 1}], dtype=object), b1=np.zeros(1))
     with pytest.raises(ValueError, match="could not be read"):
         load_params(tmp_path / "pickled.npz")
+
+
+def test_adam_with_a_learning_rate_of_exactly_0_moves_nothing():
+    params = {"W1": np.ones((3, 2), np.float32), "b1": np.zeros(2, np.float32)}
+    grads = {key: np.full_like(value, 0.5) for key, value in params.items()}
+    state: dict = {}
+    with np.errstate(divide="raise", invalid="raise"):
+        adam(params, grads, state, 0.0)
+    assert np.array_equal(params["W1"], np.ones((3, 2))) and state["t"] == 1
