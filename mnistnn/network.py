@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from .checks import (
+    _describe,
     check_choice,
     check_images,
     check_int,
@@ -179,8 +180,16 @@ def forward(
     """
     check_params(params)
     X = check_images(X, "X", width=params["W1"].shape[0], values=False)  # the values: see accuracy and train
-    act, _ = ACTIVATIONS[check_choice(activation, "activation", ACTIVATIONS)]
+    check_choice(activation, "activation", ACTIVATIONS)
     dropout = check_number(dropout, "dropout", low=0, high=1)
+    if dropout > 0 and not isinstance(rng, np.random.Generator):
+        fail("rng", "a random generator for dropout > 0", _describe(rng), "Pass rng=np.random.default_rng(seed).")
+    return _forward(params, X, activation, dropout, rng)
+
+
+def _forward(params: Params, X: np.ndarray, activation: str, dropout: float, rng) -> tuple[np.ndarray, dict]:
+    """`forward`'s computation, without its checks: the training loop checks its inputs once."""
+    act, _ = ACTIVATIONS[activation]
     L = num_layers(params)
     cache: dict = {"A0": X, "activation": activation, "dropout": dropout}
     A = X
@@ -189,8 +198,6 @@ def forward(
         Z += params[f"b{l}"]  # b is added to every row, in place (no second (m, n_out) array)
         A = act(Z)
         if dropout > 0:
-            if rng is None:
-                raise ValueError("forward with dropout > 0 needs a random generator `rng`")
             keep = (rng.random(A.shape, dtype=np.float32) >= dropout) / np.float32(1 - dropout)
             A = A * keep.astype(A.dtype, copy=False)
             cache[f"keep{l}"] = keep
@@ -218,9 +225,17 @@ def backward(params: Params, cache: dict, y: np.ndarray, weight_decay: float = 0
     `weight_decay` adds the gradient of the L2 penalty (weight_decay / 2) * sum W^2,
     which is weight_decay * W, to every weight matrix (not to the biases).
     """
-    L = num_layers(params)
+    check_params(params)
+    if not isinstance(cache, dict) or "A0" not in cache or "activation" not in cache:
+        fail("cache", "the cache that forward returned with the probabilities", _describe(cache), error=TypeError)
     y = check_labels_fit(params, y, "y", n=len(cache["A0"]))
     weight_decay = check_number(weight_decay, "weight_decay", low=0)
+    return _backward(params, cache, y, weight_decay)
+
+
+def _backward(params: Params, cache: dict, y: np.ndarray, weight_decay: float) -> Params:
+    """`backward`'s computation, without its checks: the training loop checks its inputs once."""
+    L = num_layers(params)
     _, act_grad = ACTIVATIONS[cache["activation"]]
     m = len(y)
     dZ = cache[f"A{L}"].copy()

@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 
 from .checks import check_choice, check_images, check_int, check_labels_fit, check_number, check_params, fail
 from .data import random_shift
-from .network import ACTIVATIONS, Params, _cross_entropy, accuracy, backward, forward, init_params, layer_sizes
+from .network import ACTIVATIONS, Params, _backward, _cross_entropy, _forward, accuracy, init_params, layer_sizes
 from .optim import OPTIMIZERS, SCHEDULES
 
 # Named settings, shared by the notebooks and `python -m mnistnn train NAME`, so that every
@@ -159,13 +159,13 @@ def train(
                         Xb, yb = X[rows], y[rows]
                     if max_shift:
                         Xb = random_shift(Xb, max_shift, rng)
-                    probs, cache = forward(params, Xb, activation, dropout, rng)
+                    probs, cache = _forward(params, Xb, activation, dropout, rng)  # inputs checked above
                     loss = _cross_entropy(probs, yb)
                     if not np.isfinite(loss):
                         error = FloatingPointError(divergence_message(loss, state.get("epoch", 0) + 1, step, lr))
                         error.history = pd.DataFrame(history)  # the epochs finished before it diverged
                         raise error
-                    grads = backward(params, cache, yb, weight_decay)
+                    grads = _backward(params, cache, yb, weight_decay)
                     lr_now = schedule(lr, step, total_steps)
                     step_fn(params, grads, state, lr_now)
                     loss_sum += loss * len(yb)

@@ -152,7 +152,7 @@ def test_divergence_stops_with_a_clear_error(blobs):
 def test_interrupt_returns_what_was_learned(blobs, monkeypatch):
     X, y = blobs
     calls = {"n": 0}
-    real_forward = training.forward
+    real_forward = training._forward
 
     def forward_then_interrupt(*args, **kwargs):
         calls["n"] += 1
@@ -160,7 +160,7 @@ def test_interrupt_returns_what_was_learned(blobs, monkeypatch):
             raise KeyboardInterrupt
         return real_forward(*args, **kwargs)
 
-    monkeypatch.setattr(training, "forward", forward_then_interrupt)
+    monkeypatch.setattr(training, "_forward", forward_then_interrupt)
     params = init_params((784, 32, 10))
     before = params["W1"].copy()
     history = train(params, X, y, epochs=10, lr=0.1, batch_size=60, progress=False)
