@@ -7,7 +7,7 @@ Modules, each with one job:
 - `training`: train() loops over epochs and batches; CONFIGS names the networks we train
 - `models`: save_params, load_params, evaluate: trained models on disk
 - `gradcheck`: numerical_gradient and rel_error, the referee for backward
-- `grading`: check_forward and check_gradients, the grader of the assignments
+- `grading`: check_forward, check_gradients and the other check_* functions, the graders of the assignments
 - `checks`: the input checks that every public function runs first
 - `plots`: the figures the notebooks show
 - `widgets`: DigitPad, a pad to draw digits on in a notebook, and prepare_digit

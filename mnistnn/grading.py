@@ -146,18 +146,19 @@ def _check_contracts(forward: Callable, backward: Callable | None) -> None:
         )
 
 
-def _call(name: str, fn: Callable, sizes: Shape, *args):
-    """fn(*args) on a test problem; an error inside it is reported with the problem's sizes."""
+def _call(name: str, fn: Callable, sizes: Shape | str, *args, **kwargs):
+    """fn(*args, **kwargs) on a test problem; an error inside it is reported with the problem's sizes."""
+    where = sizes if isinstance(sizes, str) else _describe(sizes)
     try:
         with np.errstate(all="ignore"):  # overflow in an unstable softmax is reported by the value check
-            return fn(*args)
+            return fn(*args, **kwargs)
     except NotImplementedError as e:
         raise NotImplementedError(
             f"{name} is not written yet (it raises NotImplementedError: {e}). Replace the raise in its cell with "
             f"your code, run that cell, then run this check again."
         ) from None
     except Exception as e:  # a learner's bug: say where it happened, keep the traceback below
-        raise GradingError(f"{name} raised {type(e).__name__}: {e}\n  ({_describe(sizes)})\n  {SIZES_HINT}") from e
+        raise GradingError(f"{name} raised {type(e).__name__}: {e}\n  ({where})\n  {SIZES_HINT}") from e
 
 
 def _snapshot(params: dict) -> dict:
@@ -272,7 +273,7 @@ def _forward_problem(forward: Callable, params: dict, X: np.ndarray, sizes: Shap
     return probs, cache, difference
 
 
-def check_forward(forward: Callable, *, shapes: Sequence[Shape] = SHAPES, seed: int = 0, verbose: bool = True) -> float:
+def check_forward(forward: Callable, *, shapes: Sequence[Shape] = SHAPES, seed: int = 0, verbose: bool = True) -> None:
     """Grade a two-layer network's `forward(params, X) -> (probs, cache)` against mnistnn's own.
 
     params is a dict W1 (n_in, n_hidden), b1 (n_hidden,), W2 (n_hidden, n_out), b2 (n_out,);
@@ -280,10 +281,19 @@ def check_forward(forward: Callable, *, shapes: Sequence[Shape] = SHAPES, seed: 
     example. Each problem in `shapes`, (m, n_in, n_hidden, n_out), gets random float64 values,
     and one more problem adds 1000 to every score, where an unstable softmax overflows.
 
-    Returns the largest difference from mnistnn's probabilities (about 1e-16 for a right
+    Prints the largest difference from mnistnn's probabilities (about 1e-16 for a right
     forward); raises GradingError naming the likely slip (ReLU missing, a bias not added,
     softmax over the wrong axis or not normalised, overflow) when they differ by more than 1e-6.
+    Like every check here it returns nothing, so that nbgrader gives a passing test cell its
+    full points (a number as a cell's last value would be taken as its score).
     """
+    worst = _forward_checks(forward, shapes, seed)
+    if verbose:
+        print(f"forward is right on {len(shapes) + 1} test problems (largest difference from mnistnn's: {worst:.1e})")
+
+
+def _forward_checks(forward: Callable, shapes: Sequence[Shape], seed: int) -> float:
+    """check_forward's work: the largest difference from mnistnn's probabilities over the problems."""
     _check_contracts(forward, None)
     shapes, seed = _check_shapes(shapes), check_int(seed, "seed")
     worst = 0.0
@@ -294,10 +304,7 @@ def check_forward(forward: Callable, *, shapes: Sequence[Shape] = SHAPES, seed: 
     # shift cancels in the fraction), but e^1000 overflows: only a stable softmax gets it right.
     params, X, _ = _problem(shapes[0], np.random.default_rng([seed, 0]))
     params = params | {"b2": params["b2"] + LARGE_SCORE}
-    worst = max(worst, _forward_problem(forward, params, X, shapes[0], stability=True)[2])
-    if verbose:
-        print(f"forward is right on {len(shapes) + 1} test problems (largest difference from mnistnn's: {worst:.1e})")
-    return worst
+    return max(worst, _forward_problem(forward, params, X, shapes[0], stability=True)[2])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -451,7 +458,7 @@ def check_gradients(
     _check_contracts(forward, backward)
     shapes, seed = _check_shapes(shapes), check_int(seed, "seed")
     tolerance = check_number(tolerance, "tolerance", positive=True)
-    check_forward(forward, shapes=shapes, seed=seed, verbose=False)
+    _forward_checks(forward, shapes, seed)
     worst: dict[str, float] = {}
     for i, sizes in enumerate(shapes):
         params, X, y = _problem(sizes, np.random.default_rng([seed, i]))
@@ -461,3 +468,371 @@ def check_gradients(
         summary = ", ".join(f"{key} {error:.1e}" for key, error in worst.items())
         print(f"forward and backward are right on {len(shapes)} test problems (worst relative errors: {summary})")
     return worst
+
+
+# ----------------------------------------------------------------------------------------------
+# the other pieces the assignments ask for: each checked against values computed here
+
+
+def _expect(name: str, got: object, want: np.ndarray, where: str, slips: dict | None = None, rtol=1e-6) -> float:
+    """`got` must equal `want` (shape and values, within rtol); else name the slip that matches."""
+    if not isinstance(got, (np.ndarray, float, int, np.number)):
+        found = "None (a missing return?)" if got is None else type(got).__name__
+        raise GradingError(f"{name}: expected an array of shape {np.shape(want)}, found {found} ({where}).")
+    got = np.asarray(got, dtype=np.float64)
+    if got.shape != np.shape(want):
+        hint = "; its transpose would be right" if got.shape == np.shape(want)[::-1] and got.ndim == 2 else ""
+        raise GradingError(f"{name}: expected shape {np.shape(want)}, found {got.shape}{hint} ({where}).")
+    if not np.isfinite(got).all():
+        raise GradingError(f"{name}: expected finite numbers, found NaN or infinity ({where}).")
+    error = rel_error(got, want) if np.ndim(want) else abs(float(got) - float(want)) / max(abs(float(want)), 1e-300)
+    if error <= rtol:
+        return error
+    cause = next((c for c, wrong in (slips or {}).items() if np.allclose(got, wrong, rtol=1e-6, atol=1e-12)), None)
+    detail = f"relative error {error:.2g}" + (
+        "" if np.ndim(want) else f": {float(got):.6g} instead of {float(want):.6g}"
+    )
+    raise GradingError(
+        f"{name} is wrong ({where}): {detail}.\n  Likely slip: {cause or 'compare it line by line with the formula'}"
+    )
+
+
+def _unchanged(name: str, before: dict, after: dict) -> None:
+    """The learner's function must leave its inputs as they were: a caller may use them again."""
+    changed = [key for key in before if not np.array_equal(before[key], after[key])]
+    if changed:
+        raise GradingError(f"{name} changed its input {', '.join(changed)} in place; compute new arrays instead.")
+
+
+def check_softmax(softmax: Callable, *, seed: int = 0, verbose: bool = True) -> None:
+    """Grade `softmax(Z) -> probs`: Z (m, k) scores, probs (m, k), each row e^z / sum e^z.
+
+    Checked on random scores and on the same scores plus 1000 and minus 1000 (softmax does not
+    change when a constant is added to a row, but e^1000 overflows and e^-1000 underflows to 0:
+    only a stable softmax, which subtracts each row's largest score first, gets them right).
+    Raises GradingError naming the slip.
+    """
+    rng = np.random.default_rng(check_int(seed, "seed"))
+    Z = 3 * rng.standard_normal((6, 4))
+    want = _softmax(Z)
+    slips = {
+        "each column sums to 1, not each row: sum with axis=1, keepdims=True": _softmax(Z, axis=0),
+        "not normalised: divide by each row's sum": np.exp(Z - Z.max(axis=1, keepdims=True)),
+        "divided by the sum over the whole array: use each row's own sum, axis=1": np.exp(Z) / np.exp(Z).sum(),
+    }
+    worst = 0.0
+    for shift, label in (
+        (0, "scores of about ±5"),
+        (1000, "the same scores + 1000"),
+        (-1000, "the same scores - 1000"),
+    ):
+        where = f"Z of shape {Z.shape}, {label}"
+        scores = Z + shift
+        before = {"Z": scores.copy()}
+        got = _call("softmax", softmax, where, scores)
+        _unchanged("softmax", before, {"Z": scores})
+        if shift and isinstance(got, np.ndarray) and not np.isfinite(got).all():
+            raise GradingError(
+                f"softmax gives NaN or infinity for {label}: e^1000 overflows (and e^-1000 is 0, so 0 / 0). "
+                "Subtract each row's largest score first: np.exp(Z - Z.max(axis=1, keepdims=True))"
+            )
+        worst = max(worst, _expect("softmax", got, want, where, slips))
+    if verbose:
+        print(f"softmax is right, and stable for scores of ±1000 (largest relative error {worst:.1e})")
+
+
+def check_cross_entropy(cross_entropy: Callable, *, seed: int = 0, verbose: bool = True) -> None:
+    """Grade `cross_entropy(probs, y) -> loss`: probs (m, k), y (m,) labels; the mean over the
+    examples of -log(probability of the true class), one number."""
+    rng = np.random.default_rng(check_int(seed, "seed"))
+    probs, y = _softmax(rng.standard_normal((6, 4))), rng.integers(0, 4, size=6)
+    p_true = probs[np.arange(6), y]
+    want = -np.log(p_true).mean()
+    slips = {
+        "a sum, not a mean over the examples: divide by m": -np.log(p_true).sum(),
+        "the minus sign is missing: the loss is -log(p), a positive number": np.log(p_true).mean(),
+        "log10: use the natural logarithm, np.log": -np.log10(p_true).mean(),
+        "averaged over every entry of the one-hot Y, m x k of them: divide by m only": -np.log(p_true).sum() / 24,
+        "it adds -log of every class's probability: take only the true class's, probs[np.arange(m), y]": -np.log(
+            probs
+        ).sum()
+        / 6,
+    }
+    where = "probs of shape (6, 4), labels 0-3"
+    before = {"probs": probs.copy()}
+    got = _call("cross_entropy", cross_entropy, where, probs, y)
+    _unchanged("cross_entropy", before, {"probs": probs})
+    if isinstance(got, np.ndarray) and got.size != 1:
+        raise GradingError(f"cross_entropy: expected one number, the mean loss, found an array of shape {got.shape}.")
+    error = _expect("cross_entropy", np.asarray(got).reshape(()), want, where, slips)
+    if verbose:
+        print(f"cross_entropy is right (relative error {error:.1e})")
+
+
+def check_softmax_regression(
+    loss_and_gradients: Callable, *, seed: int = 0, tolerance: float = 1e-6, verbose: bool = True
+) -> dict[str, float]:
+    """Grade `loss_and_gradients(W, b, X, y) -> (loss, dW, db)` of softmax regression:
+    probs = softmax(X W + b), loss = their mean cross-entropy, dW = X^T (probs - Y) / m, db its
+    column sums. W (n, k), b (k,), X (m, n). Returns the relative error of each."""
+    rng = np.random.default_rng(check_int(seed, "seed"))
+    errors = {}
+    for m, n, k in ((6, 5, 4), (3, 7, 10)):
+        W, b, X = rng.standard_normal((n, k)) / np.sqrt(n), 0.5 * rng.standard_normal(k), rng.standard_normal((m, n))
+        y = rng.integers(0, k, size=m)
+        where = f"test problem: m = {m} examples, {n} inputs, {k} classes; X {X.shape}, W {W.shape}, b {b.shape}"
+        P = _softmax(X @ W + b)
+        dZ = P.copy()
+        dZ[np.arange(m), y] -= 1
+        want = {"loss": -np.log(P[np.arange(m), y]).mean(), "dW": X.T @ dZ / m, "db": dZ.sum(axis=0) / m}
+        before = {"W": W.copy(), "b": b.copy(), "X": X.copy()}
+        out = _call("loss_and_gradients", loss_and_gradients, where, W, b, X, y)
+        _unchanged("loss_and_gradients", before, {"W": W, "b": b, "X": X})
+        if not (isinstance(out, (tuple, list)) and len(out) == 3):
+            raise GradingError(f"loss_and_gradients should return (loss, dW, db); found {type(out).__name__}.")
+        loss, dW, db = out
+        errors["loss"] = max(
+            errors.get("loss", 0.0), _expect("loss", np.asarray(loss).reshape(()), want["loss"], where)
+        )
+        for key, got in (("dW", dW), ("db", db)):
+            slips = {
+                f"it is m = {m} times the right {key}: the 1/m of the mean loss is missing": m * want[key],
+                f"it is minus the right {key}: (probs - Y), not (Y - probs)": -want[key],
+            }
+            if key == "dW":
+                slips["probs - Y is missing its - Y: dZ = (probs - Y) / m"] = X.T @ P / m
+            else:
+                slips["probs - Y is missing its - Y: dZ = (probs - Y) / m"] = P.sum(axis=0) / m
+            if key == "db" and np.ndim(got) == 0:
+                raise GradingError(
+                    f"db is a single number ({where}); expected shape {(k,)}, one per class. Sum over the examples "
+                    "only: dZ.sum(axis=0)"
+                )
+            errors[key] = max(errors.get(key, 0.0), _expect(key, got, want[key], where, slips, rtol=tolerance))
+    if verbose:
+        print("loss_and_gradients is right: " + ", ".join(f"{k} {v:.1e}" for k, v in errors.items()))
+    return errors
+
+
+def check_numerical_gradient(numerical_gradient: Callable, *, verbose: bool = True) -> None:
+    """Grade `numerical_gradient(f, x, eps=1e-5) -> grad`: the centred difference
+    (f(x + eps e_i) - f(x - eps e_i)) / (2 eps) for every entry i of x, where f() reads x (nudged
+    in place, then restored). Checked on functions whose gradients are known exactly."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0.5, 1.5, size=(3, 4))
+    C = rng.standard_normal((3, 4))
+    cases = [
+        ("f = sum(x**3), gradient 3 x**2", lambda: float(np.sum(x**3)), lambda: 3 * x**2),
+        ("f = sum(C * sin(x)), gradient C cos(x)", lambda: float(np.sum(C * np.sin(x))), lambda: C * np.cos(x)),
+        ("f = x[0, 1] * x[2, 3], two entries", lambda: float(x[0, 1] * x[2, 3]), lambda: _cross(x)),
+    ]
+    worst = 0.0
+    for label, f, gradient in cases:
+        where = f"{label}, x of shape {x.shape}"
+        before = x.copy()
+        eps = 1e-5
+        one_sided = np.zeros_like(x)
+        for i in np.ndindex(x.shape):  # the slips, computed entry by entry on a copy of x (12 entries)
+            x[i] += eps
+            up = f()
+            x[i] -= eps
+            one_sided[i] = (up - f()) / eps
+        together = (_shifted(f, x, eps) - _shifted(f, x, -eps)) / (2 * eps)
+        slips = {
+            "a one-sided difference: (f(x + eps) - f(x)) / eps is off by about eps times the curvature; "
+            "use (f(x + eps) - f(x - eps)) / (2 eps)": one_sided,
+            "divided by eps, not 2 eps": 2 * gradient(),
+            "every entry nudged at once: nudge one entry at a time, x[i] += eps, and put it back": np.full(
+                x.shape, together
+            ),
+        }
+        got = _call("numerical_gradient", numerical_gradient, where, f, x)
+        if not np.array_equal(x, before):
+            raise GradingError(
+                f"numerical_gradient left x changed ({where}): put every entry back after its nudge, x[i] = original."
+            )
+        worst = max(worst, _expect("numerical_gradient", got, gradient(), where, slips, rtol=1e-8))
+    if verbose:
+        print(f"numerical_gradient is right on {len(cases)} functions (largest relative error {worst:.1e})")
+
+
+def _cross(x: np.ndarray) -> np.ndarray:
+    grad = np.zeros_like(x)
+    grad[0, 1], grad[2, 3] = x[2, 3], x[0, 1]
+    return grad
+
+
+def _shifted(f: Callable, x: np.ndarray, eps: float) -> float:
+    x += eps
+    value = f()
+    x -= eps
+    return value
+
+
+def check_update(update: Callable, *, verbose: bool = True) -> None:
+    """Grade `update(params, grads, lr) -> params`: W <- W - lr dW for every parameter, in place."""
+    rng = np.random.default_rng(0)
+    params = {key: rng.standard_normal(shape) for key, shape in (("W1", (4, 3)), ("b1", (3,)), ("W2", (3, 2)))}
+    grads = {key: rng.standard_normal(value.shape) for key, value in params.items()}
+    before, arrays = _snapshot(params), dict(params)
+    where = "params W1 (4, 3), b1 (3,), W2 (3, 2), lr = 0.1"
+    out = _call("update", update, where, params, grads, 0.1)
+    for key in before:
+        if params[key] is not arrays[key]:
+            raise GradingError(f"update made a new array for {key}: change it in place, params[key] -= lr * grads[key]")
+        slips = {
+            "a step up the gradient: W - lr * dW, not W + lr * dW": before[key] + 0.1 * grads[key],
+            "the learning rate is missing: W - lr * dW": before[key] - grads[key],
+        }
+        _expect(f"update of {key}", params[key], before[key] - 0.1 * grads[key], where, slips)
+    if out is not params:
+        raise GradingError("update should return params (the same dict), so that params = update(...) works too.")
+    if verbose:
+        print("update is right: every parameter moved by -lr x its gradient, in place")
+
+
+def _run_steps(name: str, step: Callable, lr: float, n_steps: int = 4, **settings) -> tuple[list[dict], list[dict]]:
+    """Run the learner's optimiser step on a fixed sequence of gradients; return the params after each
+    step and the gradients used."""
+    rng = np.random.default_rng(0)
+    params = {"W": rng.standard_normal((3, 2)), "b": rng.standard_normal(2)}
+    sequence = [{key: rng.standard_normal(v.shape) * scale for key, v in params.items()} for scale in (1, 0.1, 2, 0.5)]
+    state: dict = {}
+    after = []
+    for t, grads in enumerate(sequence[:n_steps], start=1):
+        _call(name, step, f"step {t} of a fixed sequence of gradients, lr = {lr}", params, grads, state, lr, **settings)
+        after.append(_snapshot(params))
+    return after, sequence
+
+
+def _reference_steps(sequence: list[dict], start: dict, lr: float, rule: Callable) -> list[dict]:
+    params, memory, out = _snapshot(start), {}, []
+    for t, grads in enumerate(sequence, start=1):
+        for key in params:
+            params[key] = params[key] - lr * rule(memory, key, grads[key], t)
+        out.append(_snapshot(params))
+    return out
+
+
+def _momentum_rule(beta: float, averaging: bool = False, remember: bool = True) -> Callable:
+    def rule(memory, key, g, t):
+        v = beta * memory.get(key, 0.0) + ((1 - beta) * g if averaging else g)
+        if remember:
+            memory[key] = v
+        return v
+
+    return rule
+
+
+def _adam_rule(beta1, beta2, eps, correct_m=True, correct_v=True, eps_inside=False) -> Callable:
+    def rule(memory, key, g, t):
+        m = memory[("m", key)] = beta1 * memory.get(("m", key), 0.0) + (1 - beta1) * g
+        v = memory[("v", key)] = beta2 * memory.get(("v", key), 0.0) + (1 - beta2) * g * g
+        m_hat = m / (1 - beta1**t) if correct_m else m
+        v_hat = v / (1 - beta2**t) if correct_v else v
+        return m_hat / (np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps)
+
+    return rule
+
+
+def _check_steps(name: str, step: Callable, lr: float, right: Callable, slips: dict, settings: dict) -> None:
+    rng_start = np.random.default_rng(0)
+    start = {"W": rng_start.standard_normal((3, 2)), "b": rng_start.standard_normal(2)}
+    after, sequence = _run_steps(name, step, lr, **settings)
+    want = _reference_steps(sequence, start, lr, right)
+    wrong = {cause: _reference_steps(sequence, start, lr, rule) for cause, rule in slips.items()}
+    for t in range(len(sequence)):
+        where = f"after step {t + 1} of a fixed sequence of gradients, lr = {lr}"
+        for key in start:
+            at_t = {cause: steps[t][key] for cause, steps in wrong.items()}
+            _expect(f"{name}: params[{key!r}]", after[t][key], want[t][key], where, at_t, rtol=1e-9)
+
+
+def check_momentum(momentum_step: Callable, *, beta: float = 0.9, verbose: bool = True) -> None:
+    """Grade `momentum_step(params, grads, state, lr, beta=0.9)`: v <- beta v + dW, W <- W - lr v, for
+    every parameter, with v kept in the dict `state` between steps (it starts empty). Checked
+    on a fixed sequence of four gradients against the formula."""
+    slips = {
+        "the averaging form v <- beta v + (1 - beta) dW: this assignment uses the summing form v <- beta v + dW": (
+            _momentum_rule(beta, averaging=True)
+        ),
+        "v is not remembered between steps: keep it in state (state['v'] = ...)": _momentum_rule(beta, remember=False),
+    }
+    _check_steps("momentum_step", momentum_step, 0.1, _momentum_rule(beta), slips, {"beta": beta})
+    if verbose:
+        print("momentum_step is right over 4 steps")
+
+
+def check_adam(adam_step: Callable, *, verbose: bool = True) -> None:
+    """Grade `adam_step(params, grads, state, lr, beta1=0.9, beta2=0.999, eps=1e-8)`: Adam with its
+    bias correction at step t = 1, 2, ..., m, v and t kept in `state` between steps. Checked on a
+    fixed sequence of four gradients against the formulas (Kingma and Ba, 2015, algorithm 1)."""
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    slips = {
+        "no bias correction: m_hat = m / (1 - beta1**t) and v_hat = v / (1 - beta2**t), with t = 1 at the first step": (
+            _adam_rule(b1, b2, eps, correct_m=False, correct_v=False)
+        ),
+        "m is not corrected: m_hat = m / (1 - beta1**t)": _adam_rule(b1, b2, eps, correct_m=False),
+        "v is not corrected: v_hat = v / (1 - beta2**t)": _adam_rule(b1, b2, eps, correct_v=False),
+        "eps inside the square root: sqrt(v_hat) + eps": _adam_rule(b1, b2, eps, eps_inside=True),
+    }
+    _check_steps("adam_step", adam_step, 0.01, _adam_rule(b1, b2, eps), slips, {})
+    if verbose:
+        print("adam_step is right over 4 steps, bias correction included")
+
+
+def check_dropout(dropout_forward: Callable, dropout_backward: Callable, *, verbose: bool = True) -> None:
+    """Grade inverted dropout with a fixed mask: `dropout_forward(A, keep, p) -> A * keep / (1 - p)`
+    and `dropout_backward(dA_out, keep, p) -> dA`, its gradient, checked against the formula and
+    against a numerical gradient of forward. keep is a boolean array shaped like A."""
+    rng = np.random.default_rng(0)
+    A, G = rng.standard_normal((5, 6)), rng.standard_normal((5, 6))
+    keep, p = rng.random((5, 6)) >= 0.3, 0.3
+    where = "A of shape (5, 6), a fixed mask keep, p = 0.3"
+    out = _call("dropout_forward", dropout_forward, where, A, keep, p)
+    slips = {
+        "the survivors are not scaled: inverted dropout divides them by 1 - p, so E[out] = A": A * keep,
+        "scaled by 1 / p: divide by 1 - p, the probability of keeping a unit": A * keep / p,
+        "multiplied by 1 - p: divide by it instead": A * keep * (1 - p),
+        "the mask is inverted: keep the units where keep is True": A * ~keep / (1 - p),
+    }
+    _expect("dropout_forward", out, A * keep / (1 - p), where, slips)
+    dA = _call("dropout_backward", dropout_backward, where, G, keep, p)
+    slips = {
+        "the mask is not applied on the way back: units dropped in forward get no gradient, "
+        "dA = dout * keep / (1 - p)": G / (1 - p),
+        "the gradient is not scaled: forward divided by 1 - p, so backward does too": G * keep,
+        "the mask is inverted": G * ~keep / (1 - p),
+    }
+    _expect("dropout_backward", dA, G * keep / (1 - p), where, slips)
+    X = A.copy()
+    numerical = numerical_gradient(lambda: float(np.sum(np.asarray(dropout_forward(X, keep, p)) * G)), X)
+    error = rel_error(np.asarray(dA, dtype=np.float64), numerical)
+    if error > 1e-7:
+        raise GradingError(f"dropout_backward disagrees with a numerical gradient of dropout_forward: {error:.2g}")
+    if verbose:
+        print(f"dropout_forward and dropout_backward are right (against a numerical gradient: {error:.1e})")
+
+
+def check_dropout_mask(dropout_mask: Callable, *, verbose: bool = True) -> None:
+    """Grade `dropout_mask(shape, p, rng) -> keep`: a boolean array of that shape, each entry True
+    (keep the unit) with probability 1 - p, drawn anew at every call."""
+    rng = np.random.default_rng(0)
+    where = "shape (1000, 500), p = 0.2"
+    keep = _call("dropout_mask", dropout_mask, where, (1000, 500), 0.2, rng)
+    if not isinstance(keep, np.ndarray) or keep.shape != (1000, 500):
+        raise GradingError(f"dropout_mask: expected an array of shape (1000, 500), found {np.shape(keep)} ({where}).")
+    if keep.dtype != bool:
+        raise GradingError(f"dropout_mask: expected a boolean array (True: keep), found dtype {keep.dtype}.")
+    kept = float(keep.mean())
+    spread = 4 * np.sqrt(0.2 * 0.8 / keep.size)  # 4 standard errors: a right mask fails 1 time in 15,000
+    if abs(kept - 0.8) > spread:
+        hint = " True should mean keep: rng.random(shape) >= p" if abs(kept - 0.2) <= spread else ""
+        raise GradingError(
+            f"dropout_mask keeps {kept:.2%} of the units for p = 0.2, expected 80% ± {spread:.2%}.{hint}"
+        )
+    again = _call("dropout_mask", dropout_mask, where, (1000, 500), 0.2, rng)
+    if np.array_equal(again, keep):
+        raise GradingError("dropout_mask gave the same mask twice: draw it from rng at every call.")
+    if verbose:
+        print(f"dropout_mask is right: it keeps {kept:.2%} of the units for p = 0.2 (expected 80% ± {spread:.2%})")

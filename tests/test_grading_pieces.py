@@ -1,0 +1,214 @@
+"""The graders of the assignments' other pieces: each right answer passes, each planted slip fails with its name."""
+
+import numpy as np
+import pytest
+
+from mnistnn.grading import (
+    GradingError,
+    check_adam,
+    check_cross_entropy,
+    check_dropout,
+    check_dropout_mask,
+    check_momentum,
+    check_numerical_gradient,
+    check_softmax,
+    check_softmax_regression,
+    check_update,
+)
+
+
+def softmax(Z):
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def in_place_softmax(Z):
+    Z -= Z.max(axis=1, keepdims=True)
+    return np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)
+
+
+SOFTMAX_SLIPS = {
+    "unstable": (lambda Z: np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True), r"e\^1000 overflows"),
+    "wrong axis": (lambda Z: np.exp(Z) / np.exp(Z).sum(axis=0, keepdims=True), "each column sums to 1"),
+    "not normalised": (lambda Z: np.exp(Z - Z.max(axis=1, keepdims=True)), "not normalised"),
+    "changes its input": (in_place_softmax, "changed its input Z in place"),
+    "returns nothing": (lambda Z: None, "found None"),
+}
+
+
+def test_softmax_right_and_slips(capsys):
+    check_softmax(softmax)
+    assert "stable for scores of ±1000" in capsys.readouterr().out
+    for wrong, words in SOFTMAX_SLIPS.values():
+        with pytest.raises(GradingError, match=words):
+            check_softmax(wrong, verbose=False)
+
+
+def right_cross_entropy(probs, y):
+    return float(-np.log(probs[np.arange(len(y)), y]).mean())
+
+
+@pytest.mark.parametrize(
+    "wrong, words",
+    [
+        (lambda p, y: -np.log(p[np.arange(len(y)), y]).sum(), "a sum, not a mean"),
+        (lambda p, y: np.log(p[np.arange(len(y)), y]).mean(), "minus sign is missing"),
+        (lambda p, y: -np.log10(p[np.arange(len(y)), y]).mean(), "log10"),
+        (lambda p, y: -np.log(p).sum() / len(y), "every class's probability"),
+        (lambda p, y: -np.log(p[np.arange(len(y)), y]), "one number"),
+    ],
+    ids=["sum", "sign", "log10", "all classes", "per example"],
+)
+def test_cross_entropy_slips(wrong, words):
+    check_cross_entropy(right_cross_entropy, verbose=False)
+    with pytest.raises(GradingError, match=words):
+        check_cross_entropy(wrong, verbose=False)
+
+
+def regression_with(bug=None):
+    def loss_and_gradients(W, b, X, y):
+        m = len(y)
+        P = softmax(X @ W + b)
+        loss = -np.log(P[np.arange(m), y]).mean()
+        dZ = P.copy()
+        if bug != "no -Y":
+            dZ[np.arange(m), y] -= 1
+        if bug != "no 1/m":
+            dZ /= m
+        dW, db = X.T @ dZ, dZ.sum(axis=0)
+        if bug == "scalar db":
+            db = dZ.sum()
+        if bug == "transposed":
+            dW = dW.T
+        return loss, dW, db
+
+    return loss_and_gradients
+
+
+@pytest.mark.parametrize(
+    "bug, words",
+    [
+        ("no 1/m", "the 1/m of the mean loss is missing"),
+        ("no -Y", "missing its - Y"),
+        ("scalar db", "db is a single number"),
+        ("transposed", "its transpose would be right"),
+    ],
+)
+def test_softmax_regression_slips(bug, words):
+    errors = check_softmax_regression(regression_with(), verbose=False)
+    assert all(e < 1e-10 for e in errors.values())
+    with pytest.raises(GradingError, match=words):
+        check_softmax_regression(regression_with(bug), verbose=False)
+
+
+def numerical_gradient_with(bug=None):
+    def numerical_gradient(f, x, eps=1e-5):
+        grad = np.zeros_like(x)
+        for i in np.ndindex(x.shape):
+            old = x[i]
+            x[i] = old + eps
+            up = f()
+            x[i] = old if bug == "one-sided" else old - eps
+            down = f()
+            if bug != "not restored":
+                x[i] = old
+            grad[i] = (up - down) / (eps if bug in ("one-sided", "eps") else 2 * eps)
+        return grad
+
+    return numerical_gradient
+
+
+@pytest.mark.parametrize(
+    "bug, words",
+    [("one-sided", "one-sided difference"), ("eps", "divided by eps, not 2 eps"), ("not restored", "left x changed")],
+)
+def test_numerical_gradient_slips(bug, words):
+    check_numerical_gradient(numerical_gradient_with(), verbose=False)
+    with pytest.raises(GradingError, match=words):
+        check_numerical_gradient(numerical_gradient_with(bug), verbose=False)
+
+
+def test_update_slips():
+    def right(params, grads, lr):
+        for key in params:
+            params[key] -= lr * grads[key]
+        return params
+
+    def ascent(params, grads, lr):
+        for key in params:
+            params[key] += lr * grads[key]
+        return params
+
+    def new_arrays(params, grads, lr):
+        for key in params:
+            params[key] = params[key] - lr * grads[key]
+        return params
+
+    check_update(right, verbose=False)
+    with pytest.raises(GradingError, match="a step up the gradient"):
+        check_update(ascent, verbose=False)
+    with pytest.raises(GradingError, match="made a new array for W1"):
+        check_update(new_arrays, verbose=False)
+
+
+def momentum_with(bug=None):
+    def momentum_step(params, grads, state, lr, beta=0.9):
+        for key in params:
+            v = beta * state.get(key, 0) + ((1 - beta) * grads[key] if bug == "averaging" else grads[key])
+            if bug != "forgets":
+                state[key] = v
+            params[key] -= lr * v
+
+    return momentum_step
+
+
+def adam_with(bug=None):
+    def adam_step(params, grads, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+        state["t"] = t = state.get("t", 0) + 1
+        for key in params:
+            g = grads[key]
+            m = state[("m", key)] = beta1 * state.get(("m", key), 0) + (1 - beta1) * g
+            v = state[("v", key)] = beta2 * state.get(("v", key), 0) + (1 - beta2) * g * g
+            m_hat = m if bug == "no correction" else m / (1 - beta1**t)
+            v_hat = v if bug in ("no correction", "m only") else v / (1 - beta2**t)
+            params[key] -= lr * m_hat / (np.sqrt(v_hat + eps) if bug == "eps inside" else np.sqrt(v_hat) + eps)
+
+    return adam_step
+
+
+def test_optimiser_slips():
+    check_momentum(momentum_with(), verbose=False)
+    check_adam(adam_with(), verbose=False)
+    for step, check, words in [
+        (momentum_with("averaging"), check_momentum, "the averaging form"),
+        (momentum_with("forgets"), check_momentum, "v is not remembered"),
+        (adam_with("no correction"), check_adam, "no bias correction"),
+        (adam_with("m only"), check_adam, "v is not corrected"),
+        (adam_with("eps inside"), check_adam, "eps inside the square root"),
+    ]:
+        with pytest.raises(GradingError, match=words):
+            check(step, verbose=False)
+
+
+def test_dropout_slips():
+    def forward(A, keep, p):
+        return A * keep / (1 - p)
+
+    def backward(dout, keep, p):
+        return dout * keep / (1 - p)
+
+    check_dropout(forward, backward, verbose=False)
+    with pytest.raises(GradingError, match="the survivors are not scaled"):
+        check_dropout(lambda A, keep, p: A * keep, backward, verbose=False)
+    with pytest.raises(GradingError, match="the mask is not applied on the way back"):
+        check_dropout(forward, lambda dout, keep, p: dout / (1 - p), verbose=False)
+
+
+def test_dropout_mask_slips():
+    check_dropout_mask(lambda shape, p, rng: rng.random(shape) >= p, verbose=False)
+    with pytest.raises(GradingError, match=r"keeps 20\.\d+% .*True should mean keep"):
+        check_dropout_mask(lambda shape, p, rng: rng.random(shape) < p, verbose=False)
+    with pytest.raises(GradingError, match="the same mask twice"):
+        check_dropout_mask(lambda shape, p, rng: np.random.default_rng(0).random(shape) >= p, verbose=False)
+    with pytest.raises(GradingError, match="boolean"):
+        check_dropout_mask(lambda shape, p, rng: (rng.random(shape) >= p) / (1 - p), verbose=False)
