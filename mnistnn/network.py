@@ -23,6 +23,8 @@ so any code (the update, the gradient check) can walk both dicts together.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .checks import (
@@ -148,6 +150,23 @@ def softmax(Z: np.ndarray) -> np.ndarray:
     return E
 
 
+def dropout_mask(shape: tuple[int, ...], p: float, rng: np.random.Generator, dtype: type = np.float32) -> np.ndarray:
+    """Inverted dropout's mask: 0 for a dropped unit (probability p), 1 / (1 - p) for a kept one.
+
+    Its mean is 1, so multiplying by it leaves every unit's expected value unchanged and the
+    network needs no change at prediction time. The textbook draws one random float per unit,
+    keep = rng.random(shape) >= p; drawing them is the slow part of dropout, so each unit gets
+    16 random bits instead (four units per 64-bit draw, four times fewer draws). A unit is dropped
+    when its 16 bits, a whole number from 0 to 65535, are below round(p * 65536): p is used to
+    within 1/65536 (0.2 becomes 13107 / 65536 = 0.19999695), and survivors are divided by exactly
+    the 1 - p that results.
+    """
+    threshold = round(p * 65536)
+    n = math.prod(shape)
+    bits = rng.bit_generator.random_raw(-(-n // 4)).view(np.uint16)[:n].reshape(shape)
+    return np.multiply(bits >= threshold, 65536 / (65536 - threshold), dtype=dtype)
+
+
 def one_hot(y: np.ndarray, num_classes: int = 10, dtype: type = np.float32) -> np.ndarray:
     """Labels (m,) -> matrix (m, num_classes) with a single 1 per row, at column y[i]."""
     y = check_labels(y, "y", num_classes=num_classes)
@@ -174,8 +193,8 @@ def forward(
     followed by softmax instead of the activation.
 
     `dropout` (training only) zeroes each hidden unit with that probability and
-    scales the survivors by 1 / (1 - dropout) ("inverted" dropout), so the
-    expected value of every unit is unchanged and prediction needs no change:
+    scales the survivors by 1 / (1 - dropout) ("inverted" dropout, `dropout_mask`), so
+    the expected value of every unit is unchanged and prediction needs no change:
     at prediction time call forward without dropout.
     """
     check_params(params)
@@ -198,8 +217,8 @@ def _forward(params: Params, X: np.ndarray, activation: str, dropout: float, rng
         Z += params[f"b{l}"]  # b is added to every row, in place (no second (m, n_out) array)
         A = act(Z)
         if dropout > 0:
-            keep = (rng.random(A.shape, dtype=np.float32) >= dropout) / np.float32(1 - dropout)
-            A = A * keep.astype(A.dtype, copy=False)
+            keep = dropout_mask(A.shape, dropout, rng, A.dtype)  # 0, or 1 / (1 - dropout)
+            A *= keep  # A is a new array (act made it): changing it in place is safe
             cache[f"keep{l}"] = keep
         cache[f"Z{l}"], cache[f"A{l}"] = Z, A
     Z = A @ params[f"W{L}"]

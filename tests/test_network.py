@@ -168,3 +168,18 @@ def test_same_seed_gives_identical_results():
         np.testing.assert_array_equal(p1[key], p2[key])
     np.testing.assert_array_equal(h1["loss"], h2["loss"])
     np.testing.assert_array_equal(predict(p1, X), predict(p2, X))
+
+
+def test_dropout_mask_keeps_each_unit_with_probability_1_minus_p_and_has_mean_1():
+    from mnistnn.network import dropout_mask
+
+    rng = np.random.default_rng(0)
+    mask = dropout_mask((1000, 1000), 0.2, rng)
+    values = np.unique(mask)
+    assert values[0] == 0 and len(values) == 2 and mask.dtype == np.float32
+    kept = float(np.mean(mask > 0))
+    assert abs(kept - 0.8) < 4 * np.sqrt(0.2 * 0.8 / mask.size)  # 4 standard errors
+    p_used = 13107 / 65536  # round(0.2 * 65536) / 65536
+    assert values[1] == np.float32(1 / (1 - p_used))  # so that the expected value of the mask is exactly 1
+    assert not np.array_equal(mask, dropout_mask((1000, 1000), 0.2, rng))  # a new mask at every call
+    assert np.all(dropout_mask((3, 5), 0.0, rng) == 1)
