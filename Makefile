@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.ipynb))
 
-.PHONY: setup data test run lab slides student lint bench clean
+.PHONY: setup data test run lab slides assignments lint bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,8 +21,11 @@ test: data  ## unit tests and every notebook (nbmake), lint
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
-run: data  ## execute the notebooks in place, refresh results/ and the README results table
+run: data  ## execute the lessons and the assignments' solutions in place, refresh results/, README and the student editions
 	MNISTNN_SAVE_RESULTS=1 TQDM_DISABLE=1 $(PY) -m jupyter nbconvert --to notebook --execute --inplace $(NOTEBOOKS)
+	for a in $(ASSIGNMENTS); do (cd notebooks/assignments/source/$$a && TQDM_DISABLE=1 $(CURDIR)/$(PY) -m jupyter nbconvert \
+	  --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False $$a.ipynb) || exit 1; done
+	$(MAKE) assignments
 	$(PY) -m mnistnn report
 
 lab: setup
@@ -31,8 +34,12 @@ lab: setup
 slides: setup  ## one reveal.js deck per notebook in results/slides/, its libraries in results/slides/vendor/ (works offline)
 	$(PY) notebooks/slides/build.py --out results/slides $(NOTEBOOKS)
 
-student:  ## the student edition of the exercise notebook, generated from its solution
-	$(PY) notebooks/exercises/make_student.py
+ASSIGNMENTS := a1_softmax_regression a2_two_layer_network a3_training_well
+# nbgrader runs alembic (for its gradebook) from the PATH, hence the venv's bin first
+NBGRADER := cd notebooks/assignments && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CURDIR)/$(VENV)/bin/nbgrader
+
+assignments: setup  ## the student editions in notebooks/assignments/release/, made by nbgrader from source/
+	for a in $(ASSIGNMENTS); do ($(NBGRADER) generate_assignment $$a --force) || exit 1; done
 
 bench: data  ## training speed: mnistnn against scikit-learn, side by side
 	$(PY) -m benchmarks.train_speed

@@ -9,6 +9,7 @@ Modules, each with one job:
 - `gradcheck`: numerical_gradient and rel_error, the referee for backward
 - `grading`: check_forward, check_gradients and the other check_* functions, the graders of the assignments
 - `checks`: the input checks that every public function runs first
+- `stats`: standard_error and compare, the one paired test for two models scored on the same images
 - `plots`: the figures the notebooks show
 - `widgets`: DigitPad, a pad to draw digits on in a notebook, and prepare_digit
 - `cli`: the command line, `python -m mnistnn COMMAND`
@@ -31,6 +32,7 @@ from .network import (
     softmax,
     update,
 )
+from .stats import compare, standard_error
 from .training import CONFIGS, train, train_config
 
 __all__ = [
@@ -39,6 +41,7 @@ __all__ = [
     "MNISTDataError",
     "accuracy",
     "backward",
+    "compare",
     "check_forward",
     "check_gradients",
     "cross_entropy",
@@ -58,6 +61,7 @@ __all__ = [
     "relu",
     "save_params",
     "softmax",
+    "standard_error",
     "train",
     "train_config",
     "update",

@@ -26,6 +26,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from .checks import check_images, check_int, check_labels, check_number, check_probabilities, fail
+from .stats import standard_error
 
 RESULTS_DIR_ENV = "MNISTNN_RESULTS_DIR"
 # results/ is committed, so only `make run` rewrites it: it sets this variable. Anywhere else
@@ -368,19 +369,6 @@ def show_weights(W1: np.ndarray, n: int = 10, ncols: int = 10, label: str = "uni
             ax.set_title(f"{label} {j}", fontsize=8)
     fig.colorbar(image, ax=axes, shrink=0.8, label="weight")
     return fig
-
-
-def standard_error(accuracy: float, n: int) -> float:
-    """The standard error of an accuracy (a fraction, 0.978) measured on n independent images.
-
-    Each image is right or wrong like a coin toss with probability p = accuracy,
-    so the count of right answers has standard deviation sqrt(n p (1 - p)), and
-    the accuracy sqrt(p (1 - p) / n). At 98% on 10,000 test images that is 0.14
-    points: two models 0.1 points apart on the test set are not distinguishable.
-    """
-    accuracy = float(_check_accuracies(check_number(accuracy, "accuracy"), "accuracy"))
-    n = check_int(n, "n", low=1)
-    return float(np.sqrt(accuracy * (1 - accuracy) / n))
 
 
 def plot_error_rates(accuracies: pd.Series, n: int, title: str = "", highlight: str = "") -> plt.Figure:
