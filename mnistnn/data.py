@@ -607,3 +607,23 @@ def random_shift(X: np.ndarray, max_shift: int, rng: np.random.Generator) -> np.
     window = (np.arange(28)[:, None] * size + np.arange(28)).ravel()  # a 28x28 window, as flat indices
     corner = (k - dy) * size + (k - dx)  # where each image's window starts in its padded copy
     return np.take_along_axis(padded.reshape(m, size * size), corner[:, None] + window, axis=1)
+
+
+def spirals(
+    n_per_class: int = 200, classes: int = 3, noise: float = 0.2, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """A toy problem a straight line cannot solve: `classes` interleaved spiral arms in the plane.
+
+    As in CS231n's notes on neural networks: class k is the arm whose angle grows with the radius
+    from 4k to 4(k + 1) radians, plus normal noise of `noise` radians. Returns X (n, 2) float32,
+    the points scaled into [0, 1] like pixels (so the network's functions take them as they take
+    images), and y (n,) the class of each point, 0 .. classes - 1.
+    """
+    n_per_class = check_int(n_per_class, "n_per_class", low=1)
+    classes = check_int(classes, "classes", low=2)
+    rng = np.random.default_rng(check_int(seed, "seed"))
+    radius = np.tile(np.linspace(0.0, 1.0, n_per_class), classes)
+    y = np.repeat(np.arange(classes), n_per_class)
+    angle = 4 * (y + radius) + noise * rng.standard_normal(len(y))
+    X = np.column_stack([radius * np.sin(angle), radius * np.cos(angle)])
+    return ((X + 1) / 2).astype(np.float32), y

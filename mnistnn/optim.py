@@ -56,6 +56,25 @@ def momentum(params: Params, grads: Params, state: dict, lr: float, beta: float 
         flush_tiny(state["velocity"])
 
 
+def rmsprop(params: Params, grads: Params, state: dict, lr: float, beta: float = 0.9, eps: float = 1e-8) -> None:
+    """RMSProp (Hinton, 2012): divide each step by a running root-mean-square of the gradient.
+
+    s <- beta s + (1 - beta) dW^2;  W <- W - lr dW / (sqrt(s) + eps). Like Adam without its
+    running mean of the gradient (and without a bias correction): a parameter whose gradients
+    are small gets larger steps, one whose gradients are large gets smaller ones.
+    """
+    if "square" not in state:
+        state["square"] = {key: np.zeros_like(W) for key, W in params.items()}
+    for key, W in params.items():
+        s, g = state["square"][key], grads[key]
+        s *= beta
+        s += (1 - beta) * g * g
+        W -= lr * g / (np.sqrt(s) + eps)
+    state["t"] = state.get("t", 0) + 1
+    if state["t"] % FLUSH_EVERY == 0:
+        flush_tiny(state["square"])
+
+
 def adam(
     params: Params,
     grads: Params,
@@ -111,7 +130,7 @@ def adam_update(W, g, m, v, tmp, a: float, b: float, beta1: float, beta2: float,
     W -= np.divide(m, tmp, out=tmp)
 
 
-OPTIMIZERS: dict[str, Callable] = {"sgd": sgd, "momentum": momentum, "adam": adam}
+OPTIMIZERS: dict[str, Callable] = {"sgd": sgd, "momentum": momentum, "rmsprop": rmsprop, "adam": adam}
 
 
 def constant_lr(lr: float, step: int, total_steps: int) -> float:

@@ -617,3 +617,32 @@ def plot_choices(results: pd.DataFrame, x: str, y: str = "val_acc", title: str =
     ax.legend(loc="best", fontsize=8)
     fig.tight_layout()
     return fig
+
+
+# colours that stay apart for colour-blind readers (Okabe and Ito)
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+
+
+def plot_decision_regions(
+    predict_class, X: np.ndarray, y: np.ndarray, title: str = "", ax: Axes | None = None
+) -> Figure:
+    """Which class a model chooses at every point of the plane, with the points it was trained on.
+
+    predict_class: a function from points (n, 2) to classes (n,), such as
+    lambda P: predict(params, P); X (n, 2) the points in [0, 1] (as from `data.spirals`), y their classes.
+    """
+    X = check_images(X, "X", width=2, values=False)
+    y = check_labels(y, "y", n=len(X), num_classes=len(OKABE_ITO))
+    grid = np.linspace(0, 1, 200, dtype=np.float32)
+    gx, gy = np.meshgrid(grid, grid)
+    regions = np.asarray(predict_class(np.column_stack([gx.ravel(), gy.ravel()]))).reshape(gx.shape)
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(4.2, 4.2))
+    colours = OKABE_ITO[: int(max(regions.max(), y.max())) + 1]
+    ax.contourf(gx, gy, regions, levels=np.arange(len(colours) + 1) - 0.5, colors=colours, alpha=0.3)
+    for k, (colour, marker) in enumerate(zip(colours, "os^Dv*Px", strict=False)):
+        ax.scatter(
+            *X[y == k].T, s=12, color=colour, marker=marker, edgecolor="black", linewidth=0.3, label=f"class {k}"
+        )
+    ax.set(xlim=(0, 1), ylim=(0, 1), xticks=[], yticks=[], aspect="equal", title=title)
+    ax.legend(loc="upper right", fontsize=7, framealpha=0.8)
+    return fig

@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 
 from .checks import check_choice, check_images, check_int, check_labels_fit, check_number, check_params, fail
 from .data import random_shift
-from .network import ACTIVATIONS, Params, _backward, _cross_entropy, _forward, accuracy, init_params, layer_sizes
+from .network import ACTIVATIONS, Params, _backward, _cross_entropy, _forward, init_params, layer_sizes
 from .optim import OPTIMIZERS, SCHEDULES
 
 # Named settings, shared by the notebooks and `python -m mnistnn train NAME`, so that every
@@ -67,20 +67,31 @@ def train(
     max_shift: int = 0,
     optimizer_state: dict | None = None,
     schedule_epochs: int | None = None,
+    decoupled_decay: float = 0.0,
+    patience: int | None = None,
 ) -> pd.DataFrame:
     """Train `params` in place on X (m, 784), y (m,) and return the history.
 
     The history is a DataFrame with one row per epoch: `loss` and `train_acc`
     (mean cross-entropy and accuracy over the epoch's batches, as they were seen
-    during training), `val_acc` (on X_val after the epoch, if given), the
+    during training: a running mean while the weights change, with dropout and
+    shifts on), `val_loss` and `val_acc` (on X_val after the epoch, if given), the
     learning rate `lr` at the end of the epoch, and `seconds` since the start.
 
     - batch_size None: full-batch gradient descent; else shuffled mini-batches.
-    - optimizer: "sgd", "momentum" or "adam"; lr_schedule: "constant" or "cosine".
+    - optimizer: "sgd", "momentum", "rmsprop" or "adam"; lr_schedule: "constant" or "cosine".
     - activation: "relu", "sigmoid" or "tanh" for the hidden layers.
-    - weight_decay: L2 penalty strength; dropout: probability of dropping a
-      hidden unit during training; max_shift: random shifts of the training
-      images by up to that many pixels, drawn anew for every batch.
+    - weight_decay: L2 penalty strength (its gradient, weight_decay * W, is added to
+      every weight matrix's gradient); decoupled_decay: weight decay as AdamW does it
+      (Loshchilov and Hutter, 2019): after every optimiser step each weight matrix
+      shrinks by the factor 1 - lr * decoupled_decay, outside Adam's scaling.
+    - dropout: probability of dropping a hidden unit during training; max_shift:
+      random shifts of the training images by up to that many pixels, drawn anew
+      for every batch.
+    - patience: early stopping. After each epoch the loss on X_val is measured;
+      training stops when it has not improved for `patience` epochs, and `params`
+      gets back the weights of the epoch where it was lowest
+      (`history.attrs["best_epoch"]`). Needs X_val and y_val.
     - optimizer_state: pass the same dict to several calls to continue training
       where the last call stopped: the optimiser's memory, the step and epoch
       counts and the random generator (so `seed` counts only in the first call).
@@ -128,6 +139,11 @@ def train(
     schedule = SCHEDULES[check_choice(lr_schedule, "lr_schedule", SCHEDULES)]
     check_choice(activation, "activation", ACTIVATIONS)
     weight_decay = check_number(weight_decay, "weight_decay", low=0)
+    decoupled_decay = check_number(decoupled_decay, "decoupled_decay", low=0)
+    if patience is not None:
+        patience = check_int(patience, "patience", low=1)
+        if X_val is None:
+            fail("patience", "X_val and y_val to watch", "none", "Pass the validation images and labels too.")
     dropout = check_number(dropout, "dropout", low=0, high=1)
     max_shift = check_int(max_shift, "max_shift", low=0, high=27)
     if schedule_epochs is not None:
@@ -140,7 +156,10 @@ def train(
 
     rng = state.setdefault("rng", np.random.default_rng(seed))
     step = first_step = state.get("step", 0)
-    history: dict[str, list] = {"epoch": [], "loss": [], "train_acc": [], "val_acc": [], "lr": [], "seconds": []}
+    history: dict[str, list] = {
+        key: [] for key in ("epoch", "loss", "train_acc", "val_loss", "val_acc", "lr", "seconds")
+    }
+    best: dict = {"loss": np.inf, "epoch": None, "params": None}  # early stopping's best epoch so far
     # TQDM_DISABLE=1 hides the bar too: `make run` sets it, so that the saved notebooks show the
     # one-line summary printed at the end instead of a progress widget frozen at 0%
     show_bar = progress and not os.environ.get("TQDM_DISABLE")
@@ -168,6 +187,10 @@ def train(
                     grads = _backward(params, cache, yb, weight_decay)
                     lr_now = schedule(lr, step, total_steps)
                     step_fn(params, grads, state, lr_now)
+                    if decoupled_decay:  # AdamW: shrink the weights directly, not through the gradient
+                        for key in params:
+                            if key.startswith("W"):
+                                params[key] *= params[key].dtype.type(1 - lr_now * decoupled_decay)
                     loss_sum += loss * len(yb)
                     correct += int(np.count_nonzero(probs.argmax(axis=1) == yb))
                     step += 1
@@ -175,15 +198,30 @@ def train(
                     bar.update(1)
                     if step % 50 == 0:
                         bar.set_postfix(loss=f"{loss_sum / min(i + batch, m):.4f}", refresh=False)
-                val_acc = accuracy(params, X_val, y_val, activation) if X_val is not None else float("nan")
+                val_loss = val_acc = float("nan")
+                if X_val is not None:
+                    val_probs, _ = _forward(params, X_val, activation, 0.0, None)
+                    val_loss, val_acc = _cross_entropy(val_probs, y_val), float(np.mean(val_probs.argmax(1) == y_val))
                 state["epoch"] = state.get("epoch", 0) + 1
-                history["epoch"].append(state["epoch"])
-                history["loss"].append(loss_sum / m)
-                history["train_acc"].append(correct / m)
-                history["val_acc"].append(val_acc)
-                history["lr"].append(lr_now)
-                history["seconds"].append(time.perf_counter() - start)
+                row = (
+                    state["epoch"],
+                    loss_sum / m,
+                    correct / m,
+                    val_loss,
+                    val_acc,
+                    lr_now,
+                    time.perf_counter() - start,
+                )
+                for key, value in zip(history, row, strict=True):
+                    history[key].append(value)
                 bar.set_postfix(loss=f"{loss_sum / m:.4f}", val_acc=f"{val_acc:.4f}", refresh=False)
+                if patience is not None:
+                    if val_loss < best["loss"]:
+                        best.update(
+                            loss=val_loss, epoch=state["epoch"], params={k: W.copy() for k, W in params.items()}
+                        )
+                    elif state["epoch"] - best["epoch"] >= patience:
+                        break
     except KeyboardInterrupt:
         interrupted = True
         print(f"Interrupted after {step - first_step} steps; returning the history so far.")
@@ -195,8 +233,12 @@ def train(
             f"loss {history['loss'][-1]:.4f}, train_acc {history['train_acc'][-1]:.4f}, "
             f"val_acc {history['val_acc'][-1]:.4f}"
         )
+    if best["params"] is not None:  # early stopping: back to the weights of the best epoch, in place
+        for key, W in best["params"].items():
+            params[key][...] = W
     result = pd.DataFrame(history)
     result.attrs["interrupted"] = interrupted
+    result.attrs["best_epoch"] = best["epoch"]
     return result
 
 

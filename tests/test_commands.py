@@ -117,15 +117,17 @@ def test_ctrl_c_saves_a_partial_model_and_leaves_the_full_one_alone(tiny_cli, mo
     full = save_params(tiny_cli / "models" / "improved.npz", init_params((784, 256, 10)), activation="relu", epochs=10)
     before = full.read_bytes()
     steps = {"n": 0}
-    real_forward = training.forward
+    real_forward = training._forward
 
     def interrupt_in_the_second_epoch(*args, **kwargs):
         steps["n"] += 1
-        if steps["n"] == 2 + 1:  # 200 training images (5,200 less 5,000 for validation), batches of 128
+        # epoch 1: 200 training images (5,200 less 5,000 for validation) in 2 batches of 128, then its
+        # validation pass; the next call is the first batch of the second epoch
+        if steps["n"] == 2 + 1 + 1:
             raise KeyboardInterrupt
         return real_forward(*args, **kwargs)
 
-    monkeypatch.setattr(training, "forward", interrupt_in_the_second_epoch)
+    monkeypatch.setattr(training, "_forward", interrupt_in_the_second_epoch)
     cli_main(["train", "improved", "--epochs", "3"])
     out = capsys.readouterr().out
     assert "interrupted after 1 of 3 epochs" in out

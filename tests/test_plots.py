@@ -386,3 +386,18 @@ def test_save_figure_and_save_table_refuse_wrong_arguments(results_dir, monkeypa
             "pd.DataFrame(rows).", TypeError)  # fmt: skip
     refuses(lambda: save_table("t.csv", table), "The order is save_table(table, name).", TypeError)
     assert list(results_dir.iterdir()) == []
+
+
+def test_spirals_and_their_decision_regions():
+    from mnistnn.data import spirals
+    from mnistnn.plots import plot_decision_regions
+
+    X, y = spirals(50, classes=3, seed=0)
+    assert X.shape == (150, 2) and X.dtype == np.float32 and 0 <= X.min() and X.max() <= 1
+    assert np.bincount(y).tolist() == [50, 50, 50]
+    assert np.array_equal(spirals(50, seed=0)[0], X)
+    fig = plot_decision_regions(lambda P: (P[:, 0] > 0.5).astype(int), X, y, "halves")
+    assert fig.axes[0].get_title() == "halves"
+    plt.close(fig)
+    with pytest.raises(ValueError, match=r"X: expected one image per row, shape \(m, 2\)"):
+        plot_decision_regions(lambda P: P[:, 0] > 0, X[:, :1], y)

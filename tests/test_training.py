@@ -35,7 +35,7 @@ def test_history_has_one_row_per_epoch(blobs):
     history = train(
         params, X[:500], y[:500], epochs=4, lr=0.1, batch_size=64, X_val=X[500:], y_val=y[500:], progress=False
     )
-    assert list(history.columns) == ["epoch", "loss", "train_acc", "val_acc", "lr", "seconds"]
+    assert list(history.columns) == ["epoch", "loss", "train_acc", "val_loss", "val_acc", "lr", "seconds"]
     assert list(history["epoch"]) == [1, 2, 3, 4]
     assert history["loss"].iloc[-1] < history["loss"].iloc[0]
     assert history["val_acc"].iloc[-1] == accuracy(params, X[500:], y[500:])
@@ -328,3 +328,45 @@ def test_adam_with_a_learning_rate_of_exactly_0_moves_nothing():
     with np.errstate(divide="raise", invalid="raise"):
         adam(params, grads, state, 0.0)
     assert np.array_equal(params["W1"], np.ones((3, 2))) and state["t"] == 1
+
+
+def test_rmsprop_matches_its_formula():
+    from mnistnn.optim import rmsprop
+
+    rng = np.random.default_rng(0)
+    params = {"W1": rng.standard_normal((3, 2)), "b1": rng.standard_normal(2)}
+    expected = {key: value.copy() for key, value in params.items()}
+    square = {key: np.zeros_like(value) for key, value in params.items()}
+    state: dict = {}
+    for _ in range(3):
+        grads = {key: rng.standard_normal(value.shape) for key, value in params.items()}
+        rmsprop(params, grads, state, 0.01)
+        for key in params:
+            square[key] = 0.9 * square[key] + 0.1 * grads[key] ** 2
+            expected[key] -= 0.01 * grads[key] / (np.sqrt(square[key]) + 1e-8)
+    assert all(np.allclose(params[key], expected[key]) for key in params)
+
+
+def test_decoupled_decay_shrinks_the_weights_after_the_step_not_through_adams_scaling(blobs):
+    X, y = blobs
+    settings = {"epochs": 1, "lr": 1e-3, "batch_size": len(X), "optimizer": "adam", "progress": False}
+    plain, decayed = init_params((784, 16, 10)), init_params((784, 16, 10))
+    train(plain, X, y, **settings)
+    train(decayed, X, y, decoupled_decay=0.5, **settings)  # one step: W <- adam(W) * (1 - lr * 0.5)
+    assert np.allclose(decayed["W1"], plain["W1"] * (1 - 1e-3 * 0.5))
+    assert np.array_equal(decayed["b1"], plain["b1"])  # biases are not decayed
+
+
+def test_early_stopping_restores_the_weights_of_the_lowest_validation_loss(blobs):
+    X, y = blobs
+    params = init_params((784, 64, 10))
+    history = train(params, X[:100], y[:100], X_val=X[100:], y_val=y[100:], epochs=60, lr=0.5,
+                    batch_size=10, patience=3, progress=False)  # fmt: skip
+    best = int(history["val_loss"].idxmin())
+    assert history.attrs["best_epoch"] == history["epoch"][best]
+    assert len(history) == history.attrs["best_epoch"] + 3 < 60  # stopped 3 epochs after the best
+    from mnistnn import cross_entropy, forward
+
+    assert cross_entropy(forward(params, X[100:])[0], y[100:]) == pytest.approx(history["val_loss"][best], rel=1e-6)
+    with pytest.raises(ValueError, match="patience: expected X_val and y_val to watch"):
+        train(params, X, y, epochs=1, lr=0.1, patience=2, progress=False)
