@@ -34,6 +34,9 @@ RESULTS_DIR_ENV = "MNISTNN_RESULTS_DIR"
 SAVE_ENV = "MNISTNN_SAVE_RESULTS"
 MAX_IMAGES = 100  # more digits are too small to see, and 60,000 axes take minutes and gigabytes
 MAX_PREDICTIONS = 20  # plot_predictions puts every digit and its bar chart side by side
+# colours that stay apart for colour-blind readers (Okabe and Ito); right and wrong are blue and vermillion
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+RIGHT, WRONG = OKABE_ITO[0], OKABE_ITO[5]
 
 
 def results_path(name: str) -> Path:
@@ -199,9 +202,11 @@ def _check_accuracies(values: Any, name: str) -> np.ndarray:
 
 
 def plot_history(history: pd.DataFrame, title: str = "") -> plt.Figure:
-    """Loss and accuracy per epoch, training against validation (if measured), side by side.
+    """Loss and error rate per epoch, training against validation (if measured), side by side.
 
-    history: the DataFrame `train` returns, with columns epoch, loss, train_acc and val_acc.
+    history: the DataFrame `train` returns, with columns epoch, loss, train_acc, and val_loss and
+    val_acc when it was given validation images. Both axes start at 0, so that a curve's height
+    is its size; the error rate (1 - accuracy, in %) is the accuracy turned over.
     """
     fix = ""
     if isinstance(history, tuple):
@@ -212,16 +217,19 @@ def plot_history(history: pd.DataFrame, title: str = "") -> plt.Figure:
     for column in ("train_acc", "val_acc"):
         if column in history:
             _check_accuracies(history[column], f"history['{column}']")
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.5))
-    ax_loss.plot(history["epoch"], history["loss"], label="training loss")
+    fig, (ax_loss, ax_err) = plt.subplots(1, 2, figsize=(10, 3.5))
+    ax_loss.plot(history["epoch"], history["loss"], label="training", color=OKABE_ITO[0])
+    if "val_loss" in history and history["val_loss"].notna().any():
+        ax_loss.plot(history["epoch"], history["val_loss"], label="validation", color=OKABE_ITO[1])
     ax_loss.set(xlabel="epoch", ylabel="cross-entropy", title="loss")
-    ax_acc.plot(history["epoch"], history["train_acc"], label="training")
+    ax_err.plot(history["epoch"], 100 * (1 - history["train_acc"]), label="training", color=OKABE_ITO[0])
     if "val_acc" in history and history["val_acc"].notna().any():
-        ax_acc.plot(history["epoch"], history["val_acc"], label="validation")
-    ax_acc.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
-    for ax in (ax_loss, ax_acc):
+        ax_err.plot(history["epoch"], 100 * (1 - history["val_acc"]), label="validation", color=OKABE_ITO[1])
+    ax_err.set(xlabel="epoch", ylabel="error rate (%)", title="error rate: 100% - accuracy")
+    for ax in (ax_loss, ax_err):
+        ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
-        ax.legend(loc="best")
+        ax.legend(loc="upper right")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
     if title:
         fig.suptitle(title)
@@ -306,8 +314,9 @@ def show_misclassified(X: np.ndarray, y_true: np.ndarray, probs: np.ndarray, n: 
 def plot_predictions(X: np.ndarray, probs: np.ndarray, y_true: np.ndarray | None = None) -> plt.Figure:
     """A few digits (at most 20), each above a bar chart of the network's 10 probabilities.
 
-    The predicted digit's bar is green when it is right and red when it is wrong;
-    the true digit is marked with a black outline and a triangle under its bar.
+    The predicted digit's bar is blue when it is right and vermillion when it is wrong
+    (a pair that colour-blind readers tell apart), and the title says so in words, with a
+    check mark or a cross; the true digit is marked with a black outline and a triangle.
     """
     X = _as_images(X, "X")
     if len(X) > MAX_PREDICTIONS:
@@ -324,11 +333,13 @@ def plot_predictions(X: np.ndarray, probs: np.ndarray, y_true: np.ndarray | None
         axes[0, i].imshow(X[i].reshape(28, 28), cmap="gray_r")
         axes[0, i].axis("off")
         right = y_true is None or predicted == y_true[i]
-        colors = ["tab:gray"] * 10
-        colors[predicted] = "tab:green" if right else "tab:red"
+        colors = ["lightgray"] * 10
+        colors[predicted] = RIGHT if right else WRONG
         bars = axes[1, i].bar(range(10), probs[i], color=colors)
         if y_true is not None:
-            axes[0, i].set_title(f"true {y_true[i]}, read {predicted}", fontsize=9, color="black" if right else "red")
+            mark = "✓" if right else "✗"
+            title = f"{mark} true {y_true[i]}, read {predicted}"
+            axes[0, i].set_title(title, fontsize=9, color="black" if right else WRONG)
             bars[y_true[i]].set(edgecolor="black", linewidth=1.5)
             axes[1, i].plot(y_true[i], -0.08, marker="^", color="black", clip_on=False)
         axes[1, i].set(ylim=(0, 1), xticks=range(10))
@@ -619,8 +630,6 @@ def plot_choices(results: pd.DataFrame, x: str, y: str = "val_acc", title: str =
     return fig
 
 
-# colours that stay apart for colour-blind readers (Okabe and Ito)
-OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
 
 def plot_decision_regions(
