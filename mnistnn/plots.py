@@ -442,24 +442,43 @@ def _check_runs(results: Any, x: Any, measured: list[Any]) -> pd.DataFrame:
     return results
 
 
-def plot_sweep(results: pd.DataFrame, x: str, y: str = "val_acc", title: str = "", log_x: bool = False) -> plt.Figure:
+def _sweep_values(results: pd.DataFrame, y: str) -> tuple[pd.Series, str]:
+    """What a sweep draws: an accuracy column as its error rate in %, from 0; anything else as it is."""
+    if y.endswith("acc") or y.endswith("accuracy"):
+        return 100 * (1 - results[y]), f"{'validation ' if y.startswith('val') else ''}error rate (%)"
+    return results[y], y.replace("_", " ")
+
+
+def plot_sweep(
+    results: pd.DataFrame, x: str, y: str = "val_acc", title: str = "", log_x: bool = False, xlabel: str = ""
+) -> plt.Figure:
     """The mean of `y` over seeds at each value of `x`, with the lowest and highest run as a band.
 
     `results` has one row per run: the setting `x` (a number: a learning rate, a width),
-    a `seed` column and the measured `y`. For settings that are names, see `plot_choices`.
+    a `seed` column and the measured `y`. An accuracy is drawn as its error rate, on an
+    axis from 0; the x axis is ticked at the tested values and labelled `xlabel` (in words:
+    "learning rate", not "lr"). For settings that are names, see `plot_choices`.
     """
     results = _check_runs(results, x, [y])
     _check_numbers(results[x], f"results['{x}']", "Use plot_choices for settings that are names.")
     if log_x and (results[x] <= 0).any():
         found = f"{results[x][results[x] <= 0].iloc[0]:g}"
         fail(f"results['{x}']", "settings above 0 on a log scale (log_x=True)", found, "Use log_x=False.")
-    stats = results.groupby(x, sort=True)[y].agg(["mean", "min", "max"])
+    values, ylabel = _sweep_values(results, y)
+    stats = values.groupby(results[x], sort=True).agg(["mean", "min", "max"])
     fig, ax = plt.subplots(figsize=(6.5, 3.5))
-    ax.plot(stats.index, stats["mean"], marker="o", label=f"mean of {results['seed'].nunique()} seeds")
-    ax.fill_between(stats.index, stats["min"], stats["max"], alpha=0.25, label="lowest to highest seed")
+    ax.plot(
+        stats.index, stats["mean"], marker="o", color=OKABE_ITO[0], label=f"mean of {results['seed'].nunique()} seeds"
+    )
+    ax.fill_between(
+        stats.index, stats["min"], stats["max"], alpha=0.25, color=OKABE_ITO[0], label="lowest to highest seed"
+    )
     if log_x:
         ax.set_xscale("log")
-    ax.set(xlabel=x, ylabel=y.replace("_", " "), title=title)
+    ax.set_xticks(stats.index, [f"{value:g}" for value in stats.index])
+    ax.minorticks_off()
+    ax.set(xlabel=xlabel or x, ylabel=ylabel, title=title)
+    ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     ax.legend(loc="best", fontsize=8)
     fig.tight_layout()
@@ -604,32 +623,33 @@ def plot_validation_and_gap(results: pd.DataFrame, x: str, title: str = "") -> p
     return fig
 
 
-def plot_choices(results: pd.DataFrame, x: str, y: str = "val_acc", title: str = "") -> plt.Figure:
+def plot_choices(results: pd.DataFrame, x: str, y: str = "val_acc", title: str = "", xlabel: str = "") -> plt.Figure:
     """A sweep over settings that are names, not numbers (initialisations, activations, optimisers).
 
     `results` has one row per run: the setting `x`, a `seed` and the measured `y`. Each
     setting gets a dot at its mean over seeds and a bar from its lowest to its highest
-    seed; no line joins the dots, since there is nothing between two names. Settings
-    keep the order in which they first appear.
+    seed; no line joins the dots, since there is nothing between two names. An accuracy
+    is drawn as its error rate, on an axis from 0. Settings keep the order in which they
+    first appear.
     """
     results = _check_runs(results, x, [y])
     order = list(dict.fromkeys(results[x]))
-    stats = results.groupby(x, sort=False)[y].agg(["mean", "min", "max"]).loc[order]
+    values, ylabel = _sweep_values(results, y)
+    stats = values.groupby(results[x], sort=False).agg(["mean", "min", "max"]).loc[order]
     positions = np.arange(len(order))
     mean = stats["mean"].to_numpy()
     spread = [mean - stats["min"].to_numpy(), stats["max"].to_numpy() - mean]
     fig, ax = plt.subplots(figsize=(6.5, 3.5))
     label = f"mean of {results['seed'].nunique()} seeds, bar from lowest to highest"
-    ax.errorbar(positions, mean, yerr=spread, fmt="o", capsize=5, markersize=7, label=label)
+    ax.errorbar(positions, mean, yerr=spread, fmt="o", capsize=5, markersize=7, color=OKABE_ITO[0], label=label)
     ax.set_xticks(positions, [str(setting) for setting in order])
     ax.set_xlim(-0.5, len(order) - 0.5)
-    ax.set(xlabel=x, ylabel=y.replace("_", " "), title=title)
+    ax.set(xlabel=xlabel or x, ylabel=ylabel, title=title)
+    ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3, axis="y")
     ax.legend(loc="best", fontsize=8)
     fig.tight_layout()
     return fig
-
-
 
 
 def plot_decision_regions(
