@@ -61,13 +61,19 @@ class Comparison:
             claim = f"{a} and {b} get the same number of images right"
         else:
             claim = f"{a} is {points:.2f} points {'more' if self.difference > 0 else 'less'} accurate than {b}"
-        over = f"{self.images:,} images" + (f" and {self.seeds} seeds" if self.seeds > 1 else "")
         low, high = (100 * x for x in self.interval)
         p = "p < 0.001" if self.p_value < 0.001 else f"p = {self.p_value:.2g}"
-        evidence = (
-            f"right on {self.only_a:,} images where {b} is wrong and wrong on {self.only_b:,} where {b} is right, "
-            f"paired over the same {over}; 95% interval {low:+.2f} to {high:+.2f} points; {p}"
-        )
+        if self.seeds == 1:
+            counts = (
+                f"right on {self.only_a:,} images where {b} is wrong and wrong on {self.only_b:,} where {b} is right"
+            )
+            over = f"the same {self.images:,} images"
+        else:  # the counts add up over the seeds, so they can exceed the number of images
+            counts = (
+                f"right {self.only_a:,} times where {b} is wrong and wrong {self.only_b:,} times where {b} is right"
+            )
+            over = f"{self.seeds} seeds of the same {self.images:,} images"
+        evidence = f"{counts}, paired over {over}; 95% interval {low:+.2f} to {high:+.2f} points; {p}"
         verdict = "shown to differ" if self.shown_to_differ else "not shown to differ at this sample size"
         return f"{claim} ({evidence}): {verdict}."
 

@@ -51,7 +51,8 @@ def test_seeds_are_paired_and_a_clear_difference_is_shown():
     assert result.seeds == 3 and result.images == 2000
     assert result.difference == pytest.approx(a.mean() - b.mean())
     assert result.shown_to_differ and result.interval[0] > 0
-    assert "paired over the same 2,000 images and 3 seeds" in result.sentence()
+    assert "times where worse is wrong" in result.sentence()
+    assert "paired over 3 seeds of the same 2,000 images" in result.sentence()
     same_setting = compare(a, a[::-1], names=("seeds 0-2", "seeds 2-0"))  # one setting, other seeds' order
     assert not same_setting.shown_to_differ
     assert compare(a, b) == compare(a, b)  # the same numbers every time
