@@ -502,7 +502,7 @@ def plot_computational_graph() -> plt.Figure:
         "A₁": (4, 0, "m × h"),
         "Z₂": (6, 0, "m × 10"),
         "A₂": (8, 0, "m × 10"),
-        "L": (10, 0, "a number"),
+        "ℒ": (10, 0, "a number"),
         "W₁, b₁": (2, 1.9, "784 × h, h"),
         "W₂, b₂": (6, 1.9, "h × 10, 10"),
         "y": (10, 1.9, "m labels"),
@@ -552,12 +552,12 @@ def plot_computational_graph() -> plt.Figure:
         ("Z₁", "A₁", "ReLU"),
         ("A₁", "Z₂", "A₁ W₂ + b₂"),
         ("Z₂", "A₂", "softmax"),
-        ("A₂", "L", "mean of −log A₂[i, yᵢ]"),
+        ("A₂", "ℒ", "mean of −log A₂[i, yᵢ]"),
     ]
     for a, b, label in forward:
         arrow(a, b, label, "black", 0.12)
     backward = [
-        ("L", "Z₂", "dZ₂ = (A₂ − Y) / m   (softmax and loss together)", -1.0),
+        ("ℒ", "Z₂", "dZ₂ = (A₂ − Y) / m   (softmax and loss together)", -1.0),
         ("Z₂", "A₁", "dA₁ = dZ₂ W₂ᵀ", -0.2),
         ("A₁", "Z₁", "dZ₁ = dA₁ ⊙ [Z₁ > 0]", -0.2),
     ]
@@ -565,14 +565,14 @@ def plot_computational_graph() -> plt.Figure:
         arrow(a, b, label, "tab:red", offset)
     arrow("W₁, b₁", "Z₁", "", "black", 0)
     arrow("W₂, b₂", "Z₂", "", "black", 0)
-    arrow("y", "L", "", "black", 0)
+    arrow("y", "ℒ", "", "black", 0)
     ax.text(2.15, 1.0, "dW₁ = Xᵀ dZ₁\ndb₁ = Σᵢ dZ₁", color="tab:red", fontsize=9, va="center")
     ax.text(6.15, 1.0, "dW₂ = A₁ᵀ dZ₂\ndb₂ = Σᵢ dZ₂", color="tab:red", fontsize=9, va="center")
     ax.text(
         5,
         -1.75,
-        "black: forward pass, values and their shapes    red: backward pass, the gradient of L "
-        "with respect to each value (dZ means ∂L/∂Z)",
+        "black: forward pass, values and their shapes    red: backward pass, the gradient of the loss ℒ "
+        "with respect to each value (dZ means ∂ℒ/∂Z)",
         ha="center",
         fontsize=9,
         color="dimgray",
