@@ -43,7 +43,7 @@ from typing import Any, BinaryIO, NoReturn
 
 import numpy as np
 
-from .checks import _describe, check_images, check_int, fail
+from .checks import _describe, check_images, check_int, check_number, fail
 
 DATA_DIR_ENV = "MNISTNN_DATA_DIR"
 CACHE_NAME = "mnist-cache.npz"
@@ -533,6 +533,9 @@ def load_mnist(
     A folder that cannot be written to (a shared course folder, say) still loads,
     with a warning that the cache could not be written.
     """
+    for name, value in (("download", download), ("normalize", normalize), ("flatten", flatten)):
+        if not isinstance(value, (bool, np.bool_)):  # "no" would count as True
+            fail(name, "True or False", _describe(value), error=TypeError)
     folder = _data_folder(data_dir)
     cache = folder / CACHE_NAME
     arrays, problem = _read_cache(cache)
@@ -620,6 +623,7 @@ def spirals(
     images), and y (n,) the class of each point, 0 .. classes - 1.
     """
     n_per_class = check_int(n_per_class, "n_per_class", low=1)
+    noise = check_number(noise, "noise", low=0)
     classes = check_int(classes, "classes", low=2)
     rng = np.random.default_rng(check_int(seed, "seed"))
     radius = np.tile(np.linspace(0.0, 1.0, n_per_class), classes)

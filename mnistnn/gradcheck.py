@@ -53,6 +53,8 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-5)
     if not x.flags.writeable:
         fail("x", "a writable array (it is nudged in place)", "a read-only array", "Pass x.copy().")
     eps = check_number(eps, "eps", positive=True)
+    if x.dtype != np.float64:  # in float32, rounding in f (about 1e-7 of it) swamps a difference over 2 eps
+        warnings.warn(f"numerical_gradient: x is {x.dtype}; use float64 for a gradient check", RuntimeWarning, 2)
     grad = np.zeros_like(x)
     changed = False  # did f ever notice a nudge?
     it = np.nditer(x, flags=["multi_index"], op_flags=[["readwrite"]])

@@ -102,7 +102,9 @@ def _check_shapes(shapes: object) -> list[Shape]:
     for i, sizes in enumerate(shapes):
         if not isinstance(sizes, (list, tuple)) or len(sizes) != 4:
             fail(f"shapes[{i}]", "a tuple (m, n_in, n_hidden, n_out)", repr(sizes))
-        lows = (1, 1, 1, 2)  # at least two classes: with one, softmax is always 1 and every gradient 0
+        # at least two examples (with one, every hidden unit is on for all of them and ReLU is never tested)
+        # and two classes (with one, softmax is always 1 and every gradient 0)
+        lows = (2, 1, 1, 2)
         checked.append(tuple(check_int(n, f"shapes[{i}][{j}]", low=lows[j]) for j, n in enumerate(sizes)))
     return checked
 
@@ -122,10 +124,10 @@ def _positional(fn: Callable) -> list[str] | None:
     return [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
-def _check_contracts(forward: Callable, backward: Callable | None) -> None:
+def _check_contracts(forward: Callable, backward: Callable | None = None) -> None:
     """forward(params, X) and backward(params, cache, y): catch swapped functions or arguments early."""
     for name, fn in (("forward", forward), ("backward", backward)):
-        if fn is not None and not callable(fn):
+        if (name == "forward" or fn is not None) and not callable(fn):
             contract = "forward(params, X) -> (probs, cache)" if name == "forward" else "backward(params, cache, y)"
             fail(name, f"a function {contract}", f"{type(fn).__name__}", error=TypeError)
     f_args = _positional(forward)
@@ -158,7 +160,10 @@ def _call(name: str, fn: Callable, sizes: Shape | str, *args, **kwargs):
             f"your code, run that cell, then run this check again."
         ) from None
     except Exception as e:  # a learner's bug: say where it happened, keep the traceback below
-        raise GradingError(f"{name} raised {type(e).__name__}: {e}\n  ({where})\n  {SIZES_HINT}") from e
+        hint = f"\n  {SIZES_HINT}" if name in ("forward", "backward") else ""
+        if isinstance(e, TypeError) and "positional argument" in str(e):
+            hint = f"\n  Check the contract in {name}'s docstring: the arguments it takes and the ones it passes on."
+        raise GradingError(f"{name} raised {type(e).__name__}: {e}\n  ({where}){hint}") from e
 
 
 def _snapshot(params: dict) -> dict:
@@ -217,10 +222,15 @@ FLOAT64_HINT = (
 def _forward_problem(forward: Callable, params: dict, X: np.ndarray, sizes: Shape, stability: bool = False):
     """Run the learner's forward on one problem and compare with mnistnn's; return (probs, cache, difference)."""
     where = _describe(sizes) + (", 1000 added to every score" if stability else "")
-    before = _snapshot(params)
+    before, X_before = _snapshot(params), X.copy()
     out = _call("forward", forward, sizes, params, X)
     if _changed(before, params):
         raise GradingError(f"forward changed params {_changed(before, params)} ({where}): forward only computes.")
+    if not np.array_equal(X, X_before):
+        raise GradingError(
+            f"forward changed X in place ({where}): the caller's images would change too (X /= ..., X -= ... "
+            "or out=X). Compute new arrays: Z1 = X @ W1 + b1."
+        )
     if isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[0], dict) and not isinstance(out[1], dict):
         raise GradingError("forward returns (cache, probs): the contract is `return probs, cache`, probs first.")
     if not (isinstance(out, (tuple, list)) and len(out) == 2):
@@ -458,6 +468,8 @@ def check_gradients(
     _check_contracts(forward, backward)
     shapes, seed = _check_shapes(shapes), check_int(seed, "seed")
     tolerance = check_number(tolerance, "tolerance", positive=True)
+    if tolerance > 1e-3:  # a missing 1/m gives 0.67 and all zeros 1: a tolerance that large passes bugs
+        fail("tolerance", "at most 1e-3 (a wrong gradient gives 1e-3 to 1)", f"{tolerance:g}")
     _forward_checks(forward, shapes, seed)
     worst: dict[str, float] = {}
     for i, sizes in enumerate(shapes):
@@ -497,6 +509,22 @@ def _expect(name: str, got: object, want: np.ndarray, where: str, slips: dict | 
     )
 
 
+def _function(fn: object, name: str, contract: str) -> None:
+    if not callable(fn):
+        fail(name, f"a function {contract}", "None" if fn is None else type(fn).__name__, error=TypeError)
+
+
+def _one_number(name: str, got: object, where: str) -> np.ndarray:
+    """A loss: one number (a float, or an array of one entry)."""
+    if got is None:
+        raise GradingError(f"{name}: expected one number, the mean loss, found None (a missing return?) ({where}).")
+    if isinstance(got, str) or np.size(got) != 1:
+        found = f"a {type(got).__name__}" + (f" of shape {np.shape(got)}" if not isinstance(got, str) else "")
+        fix = "Take the mean over the examples: one number for the batch." if np.size(got) > 1 else ""
+        raise GradingError(f"{name}: expected one number, the mean loss, found {found} ({where}). {fix}")
+    return np.asarray(got, dtype=np.float64).reshape(())
+
+
 def _unchanged(name: str, before: dict, after: dict) -> None:
     """The learner's function must leave its inputs as they were: a caller may use them again."""
     changed = [key for key in before if not np.array_equal(before[key], after[key])]
@@ -512,6 +540,7 @@ def check_softmax(softmax: Callable, *, seed: int = 0, verbose: bool = True) -> 
     only a stable softmax, which subtracts each row's largest score first, gets them right).
     Raises GradingError naming the slip.
     """
+    _function(softmax, "softmax", "softmax(Z) -> probs")
     rng = np.random.default_rng(check_int(seed, "seed"))
     Z = 3 * rng.standard_normal((6, 4))
     want = _softmax(Z)
@@ -544,6 +573,7 @@ def check_softmax(softmax: Callable, *, seed: int = 0, verbose: bool = True) -> 
 def check_cross_entropy(cross_entropy: Callable, *, seed: int = 0, verbose: bool = True) -> None:
     """Grade `cross_entropy(probs, y) -> loss`: probs (m, k), y (m,) labels; the mean over the
     examples of -log(probability of the true class), one number."""
+    _function(cross_entropy, "cross_entropy", "cross_entropy(probs, y) -> loss")
     rng = np.random.default_rng(check_int(seed, "seed"))
     probs, y = _softmax(rng.standard_normal((6, 4))), rng.integers(0, 4, size=6)
     p_true = probs[np.arange(6), y]
@@ -562,9 +592,7 @@ def check_cross_entropy(cross_entropy: Callable, *, seed: int = 0, verbose: bool
     before = {"probs": probs.copy()}
     got = _call("cross_entropy", cross_entropy, where, probs, y)
     _unchanged("cross_entropy", before, {"probs": probs})
-    if isinstance(got, np.ndarray) and got.size != 1:
-        raise GradingError(f"cross_entropy: expected one number, the mean loss, found an array of shape {got.shape}.")
-    error = _expect("cross_entropy", np.asarray(got).reshape(()), want, where, slips)
+    error = _expect("cross_entropy", _one_number("cross_entropy", got, where), want, where, slips)
     if verbose:
         print(f"cross_entropy is right (relative error {error:.1e})")
 
@@ -575,6 +603,7 @@ def check_softmax_regression(
     """Grade `loss_and_gradients(W, b, X, y) -> (loss, dW, db)` of softmax regression:
     probs = softmax(X W + b), loss = their mean cross-entropy, dW = X^T (probs - Y) / m, db its
     column sums. W (n, k), b (k,), X (m, n). Returns the relative error of each."""
+    _function(loss_and_gradients, "loss_and_gradients", "loss_and_gradients(W, b, X, y) -> (loss, dW, db)")
     rng = np.random.default_rng(check_int(seed, "seed"))
     errors = {}
     for m, n, k in ((6, 5, 4), (3, 7, 10)):
@@ -591,9 +620,8 @@ def check_softmax_regression(
         if not (isinstance(out, (tuple, list)) and len(out) == 3):
             raise GradingError(f"loss_and_gradients should return (loss, dW, db); found {type(out).__name__}.")
         loss, dW, db = out
-        errors["loss"] = max(
-            errors.get("loss", 0.0), _expect("loss", np.asarray(loss).reshape(()), want["loss"], where)
-        )
+        loss = _one_number("loss_and_gradients' loss (the first of loss, dW, db)", loss, where)
+        errors["loss"] = max(errors.get("loss", 0.0), _expect("loss", loss, want["loss"], where))
         for key, got in (("dW", dW), ("db", db)):
             slips = {
                 f"it is m = {m} times the right {key}: the 1/m of the mean loss is missing": m * want[key],
@@ -618,6 +646,7 @@ def check_numerical_gradient(numerical_gradient: Callable, *, verbose: bool = Tr
     """Grade `numerical_gradient(f, x, eps=1e-5) -> grad`: the centred difference
     (f(x + eps e_i) - f(x - eps e_i)) / (2 eps) for every entry i of x, where f() reads x (nudged
     in place, then restored). Checked on functions whose gradients are known exactly."""
+    _function(numerical_gradient, "numerical_gradient", "numerical_gradient(f, x, eps=1e-5) -> grad")
     rng = np.random.default_rng(0)
     x = rng.uniform(0.5, 1.5, size=(3, 4))
     C = rng.standard_normal((3, 4))
@@ -647,7 +676,7 @@ def check_numerical_gradient(numerical_gradient: Callable, *, verbose: bool = Tr
             ),
         }
         got = _call("numerical_gradient", numerical_gradient, where, f, x)
-        if not np.array_equal(x, before):
+        if not np.allclose(x, before, rtol=1e-12, atol=0):  # put back by x[i] = original or by += and -=
             raise GradingError(
                 f"numerical_gradient left x changed ({where}): put every entry back after its nudge, x[i] = original."
             )
@@ -671,24 +700,28 @@ def _shifted(f: Callable, x: np.ndarray, eps: float) -> float:
 
 def check_update(update: Callable, *, verbose: bool = True) -> None:
     """Grade `update(params, grads, lr) -> params`: W <- W - lr dW for every parameter, in place."""
+    _function(update, "update", "update(params, grads, lr) -> params")
     rng = np.random.default_rng(0)
-    params = {key: rng.standard_normal(shape) for key, shape in (("W1", (4, 3)), ("b1", (3,)), ("W2", (3, 2)))}
-    grads = {key: rng.standard_normal(value.shape) for key, value in params.items()}
-    before, arrays = _snapshot(params), dict(params)
-    where = "params W1 (4, 3), b1 (3,), W2 (3, 2), lr = 0.1"
-    out = _call("update", update, where, params, grads, 0.1)
-    for key in before:
-        if params[key] is not arrays[key]:
-            raise GradingError(f"update made a new array for {key}: change it in place, params[key] -= lr * grads[key]")
-        slips = {
-            "a step up the gradient: W - lr * dW, not W + lr * dW": before[key] + 0.1 * grads[key],
-            "the learning rate is missing: W - lr * dW": before[key] - grads[key],
-        }
-        _expect(f"update of {key}", params[key], before[key] - 0.1 * grads[key], where, slips)
-    if out is not params:
-        raise GradingError("update should return params (the same dict), so that params = update(...) works too.")
+    shapes = (("W1", (4, 3)), ("b1", (3,)), ("W2", (3, 2)), ("b2", (2,)))
+    for lr in (0.1, 0.03):  # two learning rates, so that one written into the code cannot pass
+        params = {key: rng.standard_normal(shape) for key, shape in shapes}
+        grads = {key: rng.standard_normal(value.shape) for key, value in params.items()}
+        before, arrays, g = _snapshot(params), dict(params), _snapshot(grads)
+        where = f"params W1 (4, 3), b1 (3,), W2 (3, 2), b2 (2,), lr = {lr}"
+        out = _call("update", update, where, params, grads, lr)
+        for key in before:
+            if params[key] is not arrays[key]:
+                fix = "change it in place, params[key] -= lr * grads[key]"
+                raise GradingError(f"update made a new array for {key}: {fix}")
+            slips = {
+                "a step up the gradient: W - lr * dW, not W + lr * dW": before[key] + lr * g[key],
+                "the learning rate is missing: W - lr * dW": before[key] - g[key],
+            }
+            _expect(f"update of {key}", params[key], before[key] - lr * g[key], where, slips)
+        if out is not params:
+            raise GradingError("update should return params (the same dict), so that params = update(...) works too.")
     if verbose:
-        print("update is right: every parameter moved by -lr x its gradient, in place")
+        print("update is right: every parameter moved by -lr x its gradient, in place, at two learning rates")
 
 
 def _run_steps(name: str, step: Callable, lr: float, n_steps: int = 4, **settings) -> tuple[list[dict], list[dict]]:
@@ -700,7 +733,8 @@ def _run_steps(name: str, step: Callable, lr: float, n_steps: int = 4, **setting
     state: dict = {}
     after = []
     for t, grads in enumerate(sequence[:n_steps], start=1):
-        _call(name, step, f"step {t} of a fixed sequence of gradients, lr = {lr}", params, grads, state, lr, **settings)
+        given = _snapshot(grads)  # a copy: the reference must not see what the learner's step does to it
+        _call(name, step, f"step {t} of a fixed sequence of gradients, lr = {lr}", params, given, state, lr, **settings)
         after.append(_snapshot(params))
     return after, sequence
 
@@ -736,31 +770,39 @@ def _adam_rule(beta1, beta2, eps, correct_m=True, correct_v=True, eps_inside=Fal
 
 
 def _check_steps(name: str, step: Callable, lr: float, right: Callable, slips: dict, settings: dict) -> None:
+    """The learner's step against the formula over the fixed sequence, twice, each time with a new, empty
+    state: a step that keeps its memory anywhere but in `state` goes wrong the second time."""
     rng_start = np.random.default_rng(0)
     start = {"W": rng_start.standard_normal((3, 2)), "b": rng_start.standard_normal(2)}
-    after, sequence = _run_steps(name, step, lr, **settings)
-    want = _reference_steps(sequence, start, lr, right)
-    wrong = {cause: _reference_steps(sequence, start, lr, rule) for cause, rule in slips.items()}
-    for t in range(len(sequence)):
-        where = f"after step {t + 1} of a fixed sequence of gradients, lr = {lr}"
-        for key in start:
-            at_t = {cause: steps[t][key] for cause, steps in wrong.items()}
-            _expect(f"{name}: params[{key!r}]", after[t][key], want[t][key], where, at_t, rtol=1e-9)
+    for run in (1, 2):
+        after, sequence = _run_steps(name, step, lr, **settings)
+        want = _reference_steps(sequence, start, lr, right)
+        wrong = {cause: _reference_steps(sequence, start, lr, rule) for cause, rule in slips.items()}
+        for t in range(len(sequence)):
+            where = f"after step {t + 1} of a fixed sequence of gradients, lr = {lr}"
+            if run == 2:
+                where += ", run again from a new, empty state: keep everything a step needs in `state`"
+            for key in start:
+                at_t = {cause: steps[t][key] for cause, steps in wrong.items()}
+                _expect(f"{name}: params[{key!r}]", after[t][key], want[t][key], where, at_t, rtol=1e-9)
 
 
 def check_momentum(momentum_step: Callable, *, beta: float = 0.9, verbose: bool = True) -> None:
     """Grade `momentum_step(params, grads, state, lr, beta=0.9)`: v <- beta v + dW, W <- W - lr v, for
     every parameter, with v kept in the dict `state` between steps (it starts empty). Checked
     on a fixed sequence of four gradients against the formula."""
-    slips = {
-        "the averaging form v <- beta v + (1 - beta) dW: this assignment uses the summing form v <- beta v + dW": (
-            _momentum_rule(beta, averaging=True)
-        ),
-        "v is not remembered between steps: keep it in state (state['v'] = ...)": _momentum_rule(beta, remember=False),
-    }
-    _check_steps("momentum_step", momentum_step, 0.1, _momentum_rule(beta), slips, {"beta": beta})
+    _function(momentum_step, "momentum_step", "momentum_step(params, grads, state, lr, beta=0.9)")
+    beta = check_number(beta, "beta", low=0, high=1)
+    for lr, b in ((0.1, beta), (0.03, 0.5)):  # two settings, so that values written into the code cannot pass
+        slips = {
+            "the averaging form v <- beta v + (1 - beta) dW: this assignment uses the summing form v <- beta v + dW": (
+                _momentum_rule(b, averaging=True)
+            ),
+            "v is not remembered between steps: keep it in state (state['v'] = ...)": _momentum_rule(b, remember=False),
+        }
+        _check_steps("momentum_step", momentum_step, lr, _momentum_rule(b), slips, {"beta": b})
     if verbose:
-        print("momentum_step is right over 4 steps")
+        print("momentum_step is right over 4 steps, at two learning rates and two values of beta")
 
 
 def check_adam(adam_step: Callable, *, verbose: bool = True) -> None:
@@ -776,63 +818,91 @@ def check_adam(adam_step: Callable, *, verbose: bool = True) -> None:
         "v is not corrected: v_hat = v / (1 - beta2**t)": _adam_rule(b1, b2, eps, correct_v=False),
         "eps inside the square root: sqrt(v_hat) + eps": _adam_rule(b1, b2, eps, eps_inside=True),
     }
-    _check_steps("adam_step", adam_step, 0.01, _adam_rule(b1, b2, eps), slips, {})
+    _function(adam_step, "adam_step", "adam_step(params, grads, state, lr, beta1=0.9, beta2=0.999, eps=1e-8)")
+    for lr in (0.01, 0.003):  # two learning rates, so that one written into the code cannot pass
+        _check_steps("adam_step", adam_step, lr, _adam_rule(b1, b2, eps), slips, {})
     if verbose:
-        print("adam_step is right over 4 steps, bias correction included")
+        print("adam_step is right over 4 steps at two learning rates, bias correction included")
 
 
 def check_dropout(dropout_forward: Callable, dropout_backward: Callable, *, verbose: bool = True) -> None:
     """Grade inverted dropout with a fixed mask: `dropout_forward(A, keep, p) -> A * keep / (1 - p)`
     and `dropout_backward(dA_out, keep, p) -> dA`, its gradient, checked against the formula and
-    against a numerical gradient of forward. keep is a boolean array shaped like A."""
+    against a numerical gradient of forward, at two dropout rates. keep is a boolean array shaped like A."""
+    _function(dropout_forward, "dropout_forward", "dropout_forward(A, keep, p) -> out")
+    _function(dropout_backward, "dropout_backward", "dropout_backward(dout, keep, p) -> dA")
     rng = np.random.default_rng(0)
-    A, G = rng.standard_normal((5, 6)), rng.standard_normal((5, 6))
-    keep, p = rng.random((5, 6)) >= 0.3, 0.3
-    where = "A of shape (5, 6), a fixed mask keep, p = 0.3"
-    out = _call("dropout_forward", dropout_forward, where, A, keep, p)
-    slips = {
-        "the survivors are not scaled: inverted dropout divides them by 1 - p, so E[out] = A": A * keep,
-        "scaled by 1 / p: divide by 1 - p, the probability of keeping a unit": A * keep / p,
-        "multiplied by 1 - p: divide by it instead": A * keep * (1 - p),
-        "the mask is inverted: keep the units where keep is True": A * ~keep / (1 - p),
-    }
-    _expect("dropout_forward", out, A * keep / (1 - p), where, slips)
-    dA = _call("dropout_backward", dropout_backward, where, G, keep, p)
-    slips = {
-        "the mask is not applied on the way back: units dropped in forward get no gradient, "
-        "dA = dout * keep / (1 - p)": G / (1 - p),
-        "the gradient is not scaled: forward divided by 1 - p, so backward does too": G * keep,
-        "the mask is inverted": G * ~keep / (1 - p),
-    }
-    _expect("dropout_backward", dA, G * keep / (1 - p), where, slips)
-    X = A.copy()
-    numerical = numerical_gradient(lambda: float(np.sum(np.asarray(dropout_forward(X, keep, p)) * G)), X)
-    error = rel_error(np.asarray(dA, dtype=np.float64), numerical)
-    if error > 1e-7:
-        raise GradingError(f"dropout_backward disagrees with a numerical gradient of dropout_forward: {error:.2g}")
+    worst = 0.0
+    for p in (0.3, 0.6):  # two rates, so that one written into the code cannot pass
+        A, G = rng.standard_normal((5, 6)), rng.standard_normal((5, 6))
+        keep = rng.random((5, 6)) >= p
+        where = f"A of shape (5, 6), a fixed mask keep, p = {p}"
+        before = {"A": A.copy()}
+        out = _call("dropout_forward", dropout_forward, where, A, keep, p)
+        _unchanged("dropout_forward", before, {"A": A})
+        slips = {
+            "the survivors are not scaled: inverted dropout divides them by 1 - p, so E[out] = A": A * keep,
+            "scaled by 1 / p: divide by 1 - p, the probability of keeping a unit": A * keep / p,
+            "multiplied by 1 - p: divide by it instead": A * keep * (1 - p),
+            "the mask is inverted: keep the units where keep is True": A * ~keep / (1 - p),
+        }
+        _expect("dropout_forward", out, A * keep / (1 - p), where, slips)
+        before = {"dout": G.copy()}
+        dA = _call("dropout_backward", dropout_backward, where, G, keep, p)
+        _unchanged("dropout_backward", before, {"dout": G})
+        slips = {
+            "the mask is not applied on the way back: units dropped in forward get no gradient, "
+            "dA = dout * keep / (1 - p)": G / (1 - p),
+            "the gradient is not scaled: forward divided by 1 - p, so backward does too": G * keep,
+            "the mask is inverted": G * ~keep / (1 - p),
+        }
+        _expect("dropout_backward", dA, G * keep / (1 - p), where, slips)
+        X = A.copy()
+
+        def loss(X=X, keep=keep, p=p, G=G):  # a loss whose gradient with respect to X is dropout_backward(G)
+            return float(np.sum(np.asarray(dropout_forward(X, keep, p)) * G))
+
+        numerical = numerical_gradient(loss, X)
+        error = rel_error(np.asarray(dA, dtype=np.float64), numerical)
+        if error > 1e-7:
+            raise GradingError(f"dropout_backward disagrees with a numerical gradient of dropout_forward: {error:.2g}")
+        worst = max(worst, error)
     if verbose:
-        print(f"dropout_forward and dropout_backward are right (against a numerical gradient: {error:.1e})")
+        print(
+            f"dropout_forward and dropout_backward are right at two rates (against a numerical gradient: {worst:.1e})"
+        )
 
 
 def check_dropout_mask(dropout_mask: Callable, *, verbose: bool = True) -> None:
     """Grade `dropout_mask(shape, p, rng) -> keep`: a boolean array of that shape, each entry True
-    (keep the unit) with probability 1 - p, drawn anew at every call."""
-    rng = np.random.default_rng(0)
-    where = "shape (1000, 500), p = 0.2"
-    keep = _call("dropout_mask", dropout_mask, where, (1000, 500), 0.2, rng)
-    if not isinstance(keep, np.ndarray) or keep.shape != (1000, 500):
-        raise GradingError(f"dropout_mask: expected an array of shape (1000, 500), found {np.shape(keep)} ({where}).")
-    if keep.dtype != bool:
-        raise GradingError(f"dropout_mask: expected a boolean array (True: keep), found dtype {keep.dtype}.")
-    kept = float(keep.mean())
-    spread = 4 * np.sqrt(0.2 * 0.8 / keep.size)  # 4 standard errors: a right mask fails 1 time in 15,000
-    if abs(kept - 0.8) > spread:
-        hint = " True should mean keep: rng.random(shape) >= p" if abs(kept - 0.2) <= spread else ""
-        raise GradingError(
-            f"dropout_mask keeps {kept:.2%} of the units for p = 0.2, expected 80% ± {spread:.2%}.{hint}"
-        )
-    again = _call("dropout_mask", dropout_mask, where, (1000, 500), 0.2, rng)
-    if np.array_equal(again, keep):
-        raise GradingError("dropout_mask gave the same mask twice: draw it from rng at every call.")
+    (keep the unit) with probability 1 - p, drawn from rng: the same seed gives the same mask, and
+    each call a new one."""
+    _function(dropout_mask, "dropout_mask", "dropout_mask(shape, p, rng) -> keep")
+    kept = {}
+    for p in (0.2, 0.5):  # two rates, so that one written into the code cannot pass
+        where = f"shape (1000, 500), p = {p}"
+        keep = _call("dropout_mask", dropout_mask, where, (1000, 500), p, np.random.default_rng(0))
+        if not isinstance(keep, np.ndarray) or keep.shape != (1000, 500):
+            found = "None (a missing return?)" if keep is None else f"shape {np.shape(keep)}"
+            raise GradingError(f"dropout_mask: expected an array of shape (1000, 500), found {found} ({where}).")
+        if keep.dtype != bool:
+            raise GradingError(f"dropout_mask: expected a boolean array (True: keep), found dtype {keep.dtype}.")
+        kept[p] = float(keep.mean())
+        spread = 4 * np.sqrt(p * (1 - p) / keep.size)  # 4 standard errors: a right mask fails 1 time in 15,000
+        if abs(kept[p] - (1 - p)) > spread:
+            hint = " True should mean keep: rng.random(shape) >= p" if abs(kept[p] - p) <= spread else ""
+            expected = f"{1 - p:.0%} ± {spread:.2%}"
+            raise GradingError(f"dropout_mask keeps {kept[p]:.2%} of the units for p = {p}, expected {expected}.{hint}")
+        again = _call("dropout_mask", dropout_mask, where, (1000, 500), p, np.random.default_rng(0))
+        if not np.array_equal(again, keep):
+            raise GradingError(
+                "dropout_mask gave two different masks from two generators with the same seed: draw the mask "
+                "from the rng it is given (rng.random(shape)), not from np.random or a new generator."
+            )
+        rng = np.random.default_rng(1)
+        first = _call("dropout_mask", dropout_mask, where, (1000, 500), p, rng)
+        if np.array_equal(_call("dropout_mask", dropout_mask, where, (1000, 500), p, rng), first):
+            raise GradingError("dropout_mask gave the same mask twice from one generator: draw it anew at every call.")
     if verbose:
-        print(f"dropout_mask is right: it keeps {kept:.2%} of the units for p = 0.2 (expected 80% ± {spread:.2%})")
+        rates = ", ".join(f"{kept[p]:.2%} for p = {p}" for p in kept)
+        print(f"dropout_mask is right: it keeps {rates}, from the generator it is given")

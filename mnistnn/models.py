@@ -89,10 +89,19 @@ def _read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
         fail(str(path), "a model file", found, fix, error=FileNotFoundError)
     if path.is_dir():
         fail(str(path), "a .npz model file", "a folder", "Name the .npz file inside it.")
+    with open(path, "rb") as f:
+        magic = f.read(6)
+    if magic == b"\x93NUMPY":
+        fail(str(path), "a .npz file written by save_params", "a single array (a .npy file)", "Save with save_params.")
+    if not magic.startswith(b"PK"):  # a .npz file is a zip archive
+        fail(str(path), "a .npz file written by save_params (a zip archive)", "another kind of file")
     try:
         with np.load(path, allow_pickle=False) as npz:
             return {key: npz[key] for key in npz.files}
-    except Exception as e:  # a damaged zip, or an object array that would need pickle
+    except ValueError as e:  # numpy's own text suggests allow_pickle: a model never needs it
+        found = "an array of Python objects, which only pickle could read" if "pickle" in str(e) else str(e)
+        fail(str(path), "a .npz file written by save_params", found, "Save the model with save_params.")
+    except Exception as e:  # a damaged zip
         fail(str(path), "a .npz file written by save_params", f"a file that could not be read as one ({e})")
 
 

@@ -76,6 +76,8 @@ def init_params(
     Biases start at zero. The same seed always gives the same numbers.
     """
     check_choice(init, "init", INITS)
+    if not (isinstance(dtype, type) and np.issubdtype(dtype, np.floating)):
+        fail("dtype", "a floating-point type, np.float32 or np.float64", repr(dtype), error=TypeError)
     if not isinstance(layer_sizes, (tuple, list)) or len(layer_sizes) < 2:
         fail("layer_sizes", "a tuple of at least two sizes, input to output, such as (784, 256, 10)", repr(layer_sizes))
     layer_sizes = tuple(check_int(n, f"layer_sizes[{i}]", low=1) for i, n in enumerate(layer_sizes))
@@ -161,6 +163,11 @@ def dropout_mask(shape: tuple[int, ...], p: float, rng: np.random.Generator, dty
     within 1/65536 (0.2 becomes 13107 / 65536 = 0.19999695), and survivors are divided by exactly
     the 1 - p that results.
     """
+    p = check_number(p, "p", low=0, high=1)
+    if not isinstance(rng, np.random.Generator):
+        fail("rng", "a NumPy random Generator", _describe(rng), "Use np.random.default_rng(seed).", TypeError)
+    if not (isinstance(shape, tuple) and all(isinstance(n, (int, np.integer)) and n >= 0 for n in shape)):
+        fail("shape", "a tuple of whole numbers, such as A.shape", _describe(shape), error=TypeError)
     threshold = round(p * 65536)
     n = math.prod(shape)
     bits = rng.bit_generator.random_raw(-(-n // 4)).view(np.uint16)[:n].reshape(shape)
@@ -281,15 +288,28 @@ def update(params: Params, grads: Params, lr: float) -> Params:
     Updates the arrays in place (no copies of the weights per step) and returns
     `params` so that `params = update(params, grads, lr)` also reads naturally.
     """
+    check_step(params, grads, lr)
+    for key in params:
+        params[key] -= np.asarray(lr, dtype=params[key].dtype) * grads[key]
+    return params
+
+
+def check_step(params: Params, grads: Params, lr: float) -> None:
+    """What every optimiser step checks first: gradients shaped like the parameters, and a learning rate.
+
+    A gradient of the wrong shape (a single number for a bias, a transposed matrix) would otherwise be
+    broadcast into the step without a word.
+    """
+    if not isinstance(params, dict):
+        fail("params", "a dict of arrays W1, b1, ...", type(params).__name__, error=TypeError)
     check_number(lr, "lr", low=0)
     if not isinstance(grads, dict) or grads.keys() != params.keys():
         found = sorted(grads) if isinstance(grads, dict) else type(grads).__name__
         fail("grads", f"the same keys as params, {sorted(params)}", f"{found}")
     for key in params:
-        if grads[key].shape != params[key].shape:
-            fail(f"grads[{key!r}]", f"shape {params[key].shape}, like params[{key!r}]", f"shape {grads[key].shape}")
-        params[key] -= np.asarray(lr, dtype=params[key].dtype) * grads[key]
-    return params
+        if np.shape(grads[key]) != params[key].shape:
+            found = f"shape {np.shape(grads[key])}"
+            fail(f"grads[{key!r}]", f"shape {params[key].shape}, like params[{key!r}]", found)
 
 
 def cross_entropy(probs: np.ndarray, y: np.ndarray) -> float:

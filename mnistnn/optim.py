@@ -15,7 +15,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .network import Params, update
+from .checks import fail
+from .network import Params, check_step, update
 
 # A pixel that is blank in every image of a batch gives its weights a gradient of exactly 0, and
 # the optimiser's memory of them then decays by beta at every step: 0.9^800 takes a moment of 1e-5
@@ -32,6 +33,12 @@ def flush_tiny(memory: dict[str, np.ndarray]) -> None:
         np.putmask(array, np.abs(array) < FLUSH_BELOW, 0)
 
 
+def _check_state(params: Params, grads: Params, state: dict, lr: float) -> None:
+    check_step(params, grads, lr)
+    if not isinstance(state, dict):
+        fail("state", "a dict the optimiser keeps between steps (start with {})", type(state).__name__, error=TypeError)
+
+
 def sgd(params: Params, grads: Params, state: dict, lr: float) -> None:
     """Plain gradient descent: W <- W - lr * dW (this is `network.update`)."""
     update(params, grads, lr)
@@ -44,6 +51,7 @@ def momentum(params: Params, grads: Params, state: dict, lr: float, beta: float 
     gradients, so steps grow along directions that stay consistent and cancel
     along directions that flip sign from batch to batch.
     """
+    _check_state(params, grads, state, lr)
     if "velocity" not in state:  # the first step: no direction remembered yet
         state["velocity"] = {key: np.zeros_like(W) for key, W in params.items()}
     for key, W in params.items():
@@ -63,6 +71,7 @@ def rmsprop(params: Params, grads: Params, state: dict, lr: float, beta: float =
     running mean of the gradient (and without a bias correction): a parameter whose gradients
     are small gets larger steps, one whose gradients are large gets smaller ones.
     """
+    _check_state(params, grads, state, lr)
     if "square" not in state:
         state["square"] = {key: np.zeros_like(W) for key, W in params.items()}
     for key, W in params.items():
@@ -97,6 +106,7 @@ def adam(
     computes exactly the formulas above, rearranged to take fewer passes over the
     arrays, all in place, into arrays made once, at the first step.
     """
+    _check_state(params, grads, state, lr)
     if "m" not in state:  # the first step: both averages start at zero
         state["m"] = {key: np.zeros_like(W) for key, W in params.items()}
         state["v"] = {key: np.zeros_like(W) for key, W in params.items()}

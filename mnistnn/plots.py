@@ -445,6 +445,7 @@ def _check_runs(results: Any, x: Any, measured: list[Any]) -> pd.DataFrame:
 def _sweep_values(results: pd.DataFrame, y: str) -> tuple[pd.Series, str]:
     """What a sweep draws: an accuracy column as its error rate in %, from 0; anything else as it is."""
     if y.endswith("acc") or y.endswith("accuracy"):
+        _check_accuracies(results[y], f"results['{y}']")
         return 100 * (1 - results[y]), f"{'validation ' if y.startswith('val') else ''}error rate (%)"
     return results[y], y.replace("_", " ")
 
@@ -660,11 +661,23 @@ def plot_decision_regions(
     predict_class: a function from points (n, 2) to classes (n,), such as
     lambda P: predict(params, P); X (n, 2) the points in [0, 1] (as from `data.spirals`), y their classes.
     """
-    X = check_images(X, "X", width=2, values=False)
+    if not callable(predict_class):
+        fix = "Pass lambda P: predict(params, P)."
+        fail("predict_class", "a function from points (n, 2) to classes (n,)", _a(predict_class), fix, TypeError)
+    X = check_images(X, "X", width=2)  # points in [0, 1], as data.spirals makes them
     y = check_labels(y, "y", n=len(X), num_classes=len(OKABE_ITO))
     grid = np.linspace(0, 1, 200, dtype=np.float32)
     gx, gy = np.meshgrid(grid, grid)
-    regions = np.asarray(predict_class(np.column_stack([gx.ravel(), gy.ravel()]))).reshape(gx.shape)
+    regions = np.asarray(predict_class(np.column_stack([gx.ravel(), gy.ravel()])))
+    if regions.shape != (gx.size,) or not np.issubdtype(regions.dtype, np.integer):
+        found = f"an array of shape {regions.shape} and dtype {regions.dtype}"
+        fail(
+            "predict_class",
+            "one class (a whole number) per point",
+            found,
+            "Return predict(params, P), not probabilities.",
+        )
+    regions = check_labels(regions, "predict_class's classes", num_classes=len(OKABE_ITO)).reshape(gx.shape)
     fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(4.2, 4.2))
     colours = OKABE_ITO[: int(max(regions.max(), y.max())) + 1]
     ax.contourf(gx, gy, regions, levels=np.arange(len(colours) + 1) - 0.5, colors=colours, alpha=0.3)

@@ -83,15 +83,30 @@ class Comparison:
 
 def _as_correct(correct: object, name: str) -> np.ndarray:
     """Right-or-wrong per image: (n,) for one run, (seeds, n) for runs over several seeds, as 0/1."""
-    correct = np.asarray(correct)
+    try:
+        correct = np.asarray(correct)
+    except ValueError:  # ragged lists
+        fail(name, "one True/False per image, shape (n,) or (seeds, n)", "rows of different lengths")
     if correct.ndim == 1:
         correct = correct[None, :]
-    if correct.ndim != 2 or correct.shape[1] == 0:
-        fail(name, "one True/False per image, shape (n,) or (seeds, n)", f"shape {correct.shape}")
-    if correct.dtype != bool and not np.isin(correct, (0, 1)).all():
-        fix = "Pass predictions == labels, not the predictions themselves."
-        fail(name, "True/False (right or wrong) per image", f"values such as {correct.flat[0]!r}", fix)
+    if correct.ndim != 2 or correct.size == 0:
+        fail(name, "one True/False per image, shape (n,) or (seeds, n)", f"shape {np.shape(correct)}")
+    if correct.dtype != bool:  # 0/1 predictions of a two-class problem would look like right/wrong
+        fix = "Pass predictions == labels (True where right), not the predictions or a count."
+        fail(name, "True/False (right or wrong) per image", f"dtype {correct.dtype}", fix)
+    if correct.shape[0] > correct.shape[1]:
+        fix = f"One row per seed: pass {name}.T."
+        fail(name, "one row per seed and one column per image, shape (seeds, n)", f"shape {correct.shape}", fix)
     return correct.astype(np.int8)
+
+
+def _two_sided_binomial(k: int, n: int) -> float:
+    """2 P(X <= k) for X ~ Binomial(n, 1/2), capped at 1, summed in logs (n can be tens of thousands)."""
+    if n == 0:
+        return 1.0
+    logs = np.array([math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) for i in range(k + 1)])
+    top = logs.max()
+    return float(min(1.0, 2 * math.exp(top + math.log(np.exp(logs - top).sum()) - n * math.log(2))))
 
 
 def compare(correct_a: object, correct_b: object, names: tuple[str, str] = ("a", "b"), *, seed: int = 0) -> Comparison:
@@ -119,8 +134,7 @@ def compare(correct_a: object, correct_b: object, names: tuple[str, str] = ("a",
     only_a, only_b = int(np.sum(a > b)), int(np.sum(b > a))
     observed = int(d.sum())
     if seeds == 1:  # McNemar's exact test: the smaller side of b + c disagreements under Binomial(b + c, 1/2)
-        k, total = min(only_a, only_b), only_a + only_b
-        p_value = min(1.0, 2 * sum(math.comb(total, i) for i in range(k + 1)) / 2**total) if total else 1.0
+        p_value = _two_sided_binomial(min(only_a, only_b), only_a + only_b)
     else:  # random signs for each image's d_i: images with |d_i| = v contribute v (2 Binomial(N_v, 1/2) - N_v)
         sizes, counts = np.unique(np.abs(d[d != 0]), return_counts=True)
         flipped = sum(v * (2 * rng.binomial(c, 0.5, size=20_000) - c) for v, c in zip(sizes, counts, strict=True))

@@ -140,12 +140,19 @@ def train(
     check_choice(activation, "activation", ACTIVATIONS)
     weight_decay = check_number(weight_decay, "weight_decay", low=0)
     decoupled_decay = check_number(decoupled_decay, "decoupled_decay", low=0)
+    if lr * decoupled_decay >= 1:  # the factor 1 - lr * decoupled_decay would zero or flip every weight
+        fail("decoupled_decay", f"less than 1 / lr = {1 / lr:g}", f"{decoupled_decay:g}", "Try 1e-4 to 1e-2.")
     if patience is not None:
         patience = check_int(patience, "patience", low=1)
         if X_val is None:
             fail("patience", "X_val and y_val to watch", "none", "Pass the validation images and labels too.")
+        if optimizer_state is not None:
+            fix = "Early stopping ends a run (it returns an earlier epoch's weights): train it in one call."
+            fail("patience", "a run trained in one call", "an optimizer_state to continue it", fix)
     dropout = check_number(dropout, "dropout", low=0, high=1)
     max_shift = check_int(max_shift, "max_shift", low=0, high=27)
+    if max_shift and X.shape[1] != 784:
+        fail("max_shift", "images of 28 x 28 pixels (784 inputs) to shift", f"{X.shape[1]} inputs", "Use max_shift=0.")
     if schedule_epochs is not None:
         schedule_epochs = check_int(schedule_epochs, "schedule_epochs", low=1)
     state = {} if optimizer_state is None else check_optimizer_state(optimizer_state, params)
@@ -216,6 +223,8 @@ def train(
                     history[key].append(value)
                 bar.set_postfix(loss=f"{loss_sum / m:.4f}", val_acc=f"{val_acc:.4f}", refresh=False)
                 if patience is not None:
+                    if not np.isfinite(val_loss):
+                        raise FloatingPointError(divergence_message(val_loss, state["epoch"], step - 1, lr))
                     if val_loss < best["loss"]:
                         best.update(
                             loss=val_loss, epoch=state["epoch"], params={k: W.copy() for k, W in params.items()}
@@ -301,7 +310,8 @@ def plan_schedule(
                 f"{schedule_epochs}",
                 "Set schedule_epochs to the total number of epochs of the run, or leave it out.",
             )
-        state["plan"] = {"optimizer": optimizer, "lr_schedule": lr_schedule, "lr": lr, "total_steps": total}
+        state["plan"] = {"optimizer": optimizer, "lr_schedule": lr_schedule, "lr": lr, "total_steps": total,
+                         "steps_per_epoch": steps_per_epoch}  # fmt: skip
         return total
     for setting, value in (("optimizer", optimizer), ("lr_schedule", lr_schedule), ("lr", lr)):
         if value != planned[setting] and not (setting == "lr" and lr_schedule == "constant"):
@@ -311,6 +321,13 @@ def plan_schedule(
                 repr(value),
                 "Continue with the same settings, or start a new run with a new optimizer_state {}.",
             )
+    if lr_schedule != "constant" and steps_per_epoch != planned["steps_per_epoch"]:
+        fail(
+            "batch_size",
+            f"the {planned['steps_per_epoch']} steps per epoch this run's schedule was planned for",
+            f"{steps_per_epoch} steps per epoch (another batch size or number of images)",
+            "Continue with the same images and batch size, or start a new run with a new optimizer_state {}.",
+        )
     if total is not None and total != planned["total_steps"]:
         fail(
             "schedule_epochs",

@@ -14,9 +14,11 @@ import pytest
 from mnistnn import (
     accuracy,
     backward,
+    compare,
     cross_entropy,
     forward,
     init_params,
+    load_mnist,
     one_hot,
     predict,
     random_shift,
@@ -25,6 +27,8 @@ from mnistnn import (
     update,
     validation_split,
 )
+from mnistnn.network import dropout_mask
+from mnistnn.optim import adam
 
 RNG = np.random.default_rng(0)
 X = RNG.random((40, 784), dtype=np.float32)
@@ -150,6 +154,49 @@ CASES = {
         lambda: cross_entropy(RNG.standard_normal((40, 10)), Y),
         ValueError,
         r"probs: expected probabilities: rows of numbers >= 0 that sum to 1, found row 0 .*Use mnistnn\.softmax",
+    ),
+    # round two: found by trying more wrong inputs
+    "decoupled decay that would zero the weights": (
+        lambda: fit(lr=0.1, decoupled_decay=10),
+        ValueError,
+        r"decoupled_decay: expected less than 1 / lr = 10, found 10\.",
+    ),
+    "early stopping in a run continued across calls": (
+        lambda: fit(X_val=X, y_val=Y, patience=2, optimizer_state={}),
+        ValueError,
+        r"patience: expected a run trained in one call, found an optimizer_state",
+    ),
+    "shifts of points that are not images": (
+        lambda: train(init_params((2, 4, 3)), X[:, :2], Y % 3, epochs=1, lr=0.1, max_shift=1, progress=False),
+        ValueError,
+        r"max_shift: expected images of 28 x 28 pixels \(784 inputs\) to shift, found 2 inputs",
+    ),
+    "a dropout rate in percent": (
+        lambda: dropout_mask((2, 3), 20, RNG),
+        ValueError,
+        r"p: expected a number in \[0, 1\), found 20\.0",
+    ),
+    "a scalar bias gradient given to Adam": (
+        lambda: adam(
+            init_params((784, 8, 10)),
+            {k: (0.5 if k == "b1" else v) for k, v in init_params((784, 8, 10)).items()},
+            {},
+            1e-3,
+        ),
+        ValueError,
+        r"grads\['b1'\]: expected shape \(8,\), like params\['b1'\], found shape \(\)",
+    ),
+    "load_mnist(download='no')": (lambda: load_mnist(download="no"), TypeError, r"download: expected True or False"),
+    "integer weights": (lambda: init_params((784, 8, 10), dtype=int), TypeError, r"dtype: expected a floating-point"),
+    "compare of seeds in columns": (
+        lambda: compare(np.ones((50, 3), bool), np.ones((50, 3), bool)),
+        ValueError,
+        r"correct_a: expected one row per seed .*found shape \(50, 3\)\. One row per seed: pass correct_a\.T",
+    ),
+    "compare of predictions": (
+        lambda: compare(Y, Y[::-1]),
+        ValueError,
+        r"correct_a: expected True/False \(right or wrong\) per image, found dtype int64",
     ),
     "validation split too large": (lambda: validation_split(X, Y, n_val=40), ValueError, r"n_val: .*from 1 to 39"),
     "random_shift of 28 x 28 images": (

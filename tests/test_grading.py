@@ -221,3 +221,27 @@ def test_the_grader_holds_under_python_O():
     )
     out = subprocess.run([sys.executable, "-O", "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.startswith("failed: forward is wrong"), out
+
+
+def test_a_forward_that_changes_X_in_place_fails_even_when_its_output_is_right():
+    def rescales_X(params, X):
+        X /= np.abs(X).max()  # the same on a second call, so the gradients would still agree
+        return forward_with()(params, X)
+
+    with pytest.raises(GradingError, match="forward changed X in place"):
+        check_forward(rescales_X, verbose=False)
+    with pytest.raises(GradingError, match="forward changed X in place"):
+        check_gradients(rescales_X, backward_with(), verbose=False)
+
+
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"shapes": [(1, 4, 3, 10)]}, r"shapes\[0\]\[0\]: expected a whole number of at least 2"),
+        ({"tolerance": 1.0}, r"tolerance: expected at most 1e-3"),
+    ],  # fmt: skip
+    ids=["one example (ReLU never tested)", "a tolerance that passes bugs"],
+)
+def test_settings_under_which_a_wrong_network_would_pass_are_refused(kwargs, words):
+    with pytest.raises(ValueError, match=words):
+        check_gradients(forward_with("linear"), backward_with("linear"), verbose=False, **kwargs)

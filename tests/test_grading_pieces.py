@@ -212,3 +212,62 @@ def test_dropout_mask_slips():
         check_dropout_mask(lambda shape, p, rng: np.random.default_rng(0).random(shape) >= p, verbose=False)
     with pytest.raises(GradingError, match="boolean"):
         check_dropout_mask(lambda shape, p, rng: (rng.random(shape) >= p) / (1 - p), verbose=False)
+
+
+def test_values_written_into_the_code_do_not_pass():
+    def update_at_0_1(params, grads, lr):
+        for key in params:
+            params[key] -= 0.1 * grads[key]
+        return params
+
+    def adam_at_0_01(params, grads, state, lr, **settings):
+        adam_with()(params, grads, state, 0.01, **settings)
+
+    def momentum_at_0_9(params, grads, state, lr, beta=0.9):
+        momentum_with()(params, grads, state, lr, 0.9)
+
+    def mask_at_0_2(shape, p, rng):
+        return rng.random(shape) >= 0.2
+
+    for check, wrong in [(check_update, update_at_0_1), (check_adam, adam_at_0_01), (check_momentum, momentum_at_0_9),
+                         (check_dropout_mask, mask_at_0_2)]:  # fmt: skip
+        with pytest.raises(GradingError):
+            check(wrong, verbose=False)
+    with pytest.raises(GradingError, match="dropout_forward is wrong"):
+        check_dropout(lambda A, keep, p: A * keep / 0.7, lambda dout, keep, p: dout * keep / (1 - p), verbose=False)
+
+
+def test_memory_kept_outside_state_fails_on_the_second_run():
+    memory: dict = {}
+
+    def momentum_with_a_global(params, grads, state, lr, beta=0.9):
+        for key in params:
+            memory[key] = beta * memory.get(key, 0) + grads[key]
+            params[key] -= lr * memory[key]
+
+    with pytest.raises(GradingError, match="run again from a new, empty state"):
+        check_momentum(momentum_with_a_global, verbose=False)
+
+
+def test_a_mask_that_ignores_the_generator_it_is_given_fails():
+    with pytest.raises(GradingError, match="draw the mask from the rng it is given"):
+        check_dropout_mask(lambda shape, p, rng: np.random.random(shape) >= p, verbose=False)  # noqa: NPY002 (the slip)
+
+
+def test_right_steps_that_reuse_the_gradient_arrays_pass():
+    def update_scaling_grads(params, grads, lr):
+        for key in params:
+            grads[key] *= lr  # changes the caller's gradients, but the step is right
+            params[key] -= grads[key]
+        return params
+
+    check_update(update_scaling_grads, verbose=False)
+
+
+def test_a_per_example_loss_and_a_missing_return_are_named():
+    with pytest.raises(GradingError, match="expected one number, the mean loss, found a ndarray of shape"):
+        check_cross_entropy(lambda p, y: -np.log(p[np.arange(len(y)), y]), verbose=False)
+    with pytest.raises(GradingError, match=r"found None \(a missing return\?\)"):
+        check_cross_entropy(lambda p, y: None, verbose=False)
+    with pytest.raises(TypeError, match="softmax: expected a function"):
+        check_softmax(None, verbose=False)

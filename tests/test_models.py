@@ -209,3 +209,14 @@ def test_loading_a_folder_or_a_broken_link(tmp_path):
         FileNotFoundError, match=rf"^{tmp_path / 'link.npz'}: expected a model file, found a broken link"
     ):
         load_params(tmp_path / "link.npz")
+
+
+def test_files_that_are_not_model_archives_are_named_without_pointing_at_pickle(tmp_path):
+    from mnistnn import load_params
+
+    (tmp_path / "model.json").write_text('{"a": 1}')
+    np.save(tmp_path / "weights.npy", np.ones(3))
+    with pytest.raises(ValueError, match=r"model\.json: expected a \.npz file .*found another kind of file\.$"):
+        load_params(tmp_path / "model.json")
+    with pytest.raises(ValueError, match=r"weights\.npy: .*found a single array \(a \.npy file\)"):
+        load_params(tmp_path / "weights.npy")
