@@ -19,8 +19,9 @@ from .plots import RESULTS_DIR_ENV, results_path
 
 SOURCES = {  # file in results/ -> the notebook that writes it
     "baselines.csv": "02 scikit-learn",
-    "from_scratch.csv": "03 from scratch",
-    "experiments.csv": "04 experiments",
+    "from_scratch.csv": "03 network and backprop",
+    "training_well.csv": "04 training well",
+    "experiments.csv": "06 experiments and best model",
 }
 COLUMNS = ["model", "test_accuracy", "fit_seconds"]
 README = Path(__file__).resolve().parent.parent / "README.md"

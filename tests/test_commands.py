@@ -359,7 +359,7 @@ def test_report_with_the_repositorys_own_results_updates_the_readme(tmp_path, mo
     assert readme.read_text() == (
         "# a copy\n<!-- results:start -->\n"
         "| model | notebook | test accuracy | training time (s) |\n|---|---|---:|---:|\n"
-        "| from scratch: tiny | 03 from scratch | 50.00% | 1.0 |\n<!-- results:end -->\ntail\n"
+        "| from scratch: tiny | 03 network and backprop | 50.00% | 1.0 |\n<!-- results:end -->\ntail\n"
     )
 
 

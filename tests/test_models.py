@@ -1,11 +1,12 @@
 """Models on disk: every wrong way to save, load or evaluate one gets a message naming the file."""
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from mnistnn import accuracy, evaluate, init_params, load_params, read_metadata, save_params
+from mnistnn import CONFIGS, accuracy, evaluate, init_params, load_params, read_metadata, save_params
 from mnistnn.models import METADATA_KEY, load_model
 
 
@@ -220,3 +221,11 @@ def test_files_that_are_not_model_archives_are_named_without_pointing_at_pickle(
         load_params(tmp_path / "model.json")
     with pytest.raises(ValueError, match=r"weights\.npy: .*found a single array \(a \.npy file\)"):
         load_params(tmp_path / "weights.npy")
+
+
+def test_the_best_configuration_is_the_candidate_the_search_chose():
+    # CONFIGS["best"] is what benchmarks/best_settings.py chose, and results/models/best.npz is its network
+    saved = read_metadata(Path(__file__).resolve().parent.parent / "results" / "models" / "best.npz")
+    config = {key: list(value) if isinstance(value, tuple) else value for key, value in CONFIGS["best"].items()}
+    assert config.pop("epochs") == saved["epochs"]
+    assert config == saved["settings"], (saved["candidate"], saved["settings"])
