@@ -8,8 +8,8 @@ batch 128, on the 60,000 training images, from the same starting weights:
 
 - 784-256-10, ReLU ("improved"), against PyTorch and against MLPClassifier on float64 input
   (its default) and on float32;
-- 784-512-512-10, ReLU, dropout 0.2 ("best", without its shifted digits), against PyTorch
-  (MLPClassifier has no dropout).
+- 784-512-512-10, ReLU, dropout 0.2 (the network the best-model search started from, without
+  its shifted digits), against PyTorch (MLPClassifier has no dropout).
 
 Epochs are timed one at a time and interleaved (mnistnn, PyTorch, MLPClassifier, ..., then the
 next epoch of each), so that a change in the machine's load affects all of them alike; each
