@@ -104,7 +104,8 @@ def _two_sided_binomial(k: int, n: int) -> float:
     """2 P(X <= k) for X ~ Binomial(n, 1/2), capped at 1, summed in logs (n can be tens of thousands)."""
     if n == 0:
         return 1.0
-    logs = np.array([math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) for i in range(k + 1)])
+    i = np.arange(1, k + 1)
+    logs = np.concatenate([[0.0], np.cumsum(np.log(n - i + 1) - np.log(i))])  # ln C(n, i) for i = 0..k
     top = logs.max()
     return float(min(1.0, 2 * math.exp(top + math.log(np.exp(logs - top).sum()) - n * math.log(2))))
 
