@@ -387,7 +387,8 @@ def plot_error_rates(accuracies: pd.Series, n: int, title: str = "", highlight: 
 
     `accuracies` maps model names to accuracies (fractions) measured on n images: a
     Series indexed by name, or a dict. The error bars show one standard error either
-    side. Models whose name starts with `highlight` are drawn in orange, the others in
+    side, of each accuracy alone (overlapping bars do not mean that a paired test finds no
+    difference). Models whose name starts with `highlight` are drawn in orange, the others in
     blue. An axis from 0 keeps the lengths honest: a model with twice the errors has a
     bar twice as long.
     """
@@ -414,13 +415,13 @@ def plot_error_rates(accuracies: pd.Series, n: int, title: str = "", highlight: 
     ordered = accuracies.astype(np.float64).sort_values()  # the worst (longest bar) at the bottom
     errors = 100 * (1 - ordered)
     spread = [100 * standard_error(a, n) for a in ordered]
-    colors = ["tab:orange" if highlight and str(m).startswith(highlight) else "tab:blue" for m in ordered.index]
+    colors = [OKABE_ITO[1] if highlight and str(m).startswith(highlight) else OKABE_ITO[0] for m in ordered.index]
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(ordered) + 1.2))
     ax.barh(ordered.index.astype(str), errors, xerr=spread, color=colors, capsize=3)
     longest = max(max(errors), 0.01)  # every model perfect: still an axis with some width
     for i, (err, se, acc) in enumerate(zip(errors, spread, ordered, strict=True)):
         ax.text(err + se + longest * 0.02, i, f"{err:.2f}% wrong ({acc:.2%} right)", va="center", fontsize=8)
-    ax.set(xlim=(0, longest * 1.45), xlabel=f"error rate on {n:,} images (%), with one standard error")
+    ax.set(xlim=(0, longest * 1.6), xlabel=f"error rate on {n:,} images (%), with one standard error (unpaired)")
     ax.set_title(title)
     fig.tight_layout()
     return fig
