@@ -1,12 +1,22 @@
-"""Comparing models honestly: the standard error of an accuracy, and one paired test for two models.
+"""Comparing honestly: the standard error of an accuracy, and the two questions a comparison can ask.
 
 An accuracy measured on n images is an estimate: another 10,000 images would give a slightly
-different number. `standard_error` says by how much. Two models scored on the *same* images,
-though, are not two independent estimates: most images both get right, some both get wrong,
-and only the images on which they disagree say which model is better. `compare` looks at
-exactly those (McNemar's test, for one run of each), and at runs over several seeds paired by
-seed, and writes the sentence the lessons print. "Not shown to differ" is all a test can say
-when the difference is within the noise; it never means "the same".
+different number. `standard_error` says by how much. A comparison then asks one of two questions,
+and `compare` answers the one its arrays ask:
+
+- **Two trained networks** (one right/wrong array each, shape (n,)): is *this* network better
+  than *that* one on images like these? Both were scored on the same images, so only the images on
+  which they disagree carry evidence: McNemar's exact test. It says nothing about the recipes
+  that trained them: train again from another seed and the verdict can turn round.
+- **Two recipes** (settings, optimisers, regularisers), each trained from several seeds (arrays
+  of shape (seeds, n)): does one recipe train better networks than the other? The unit is the
+  trained network, so the evidence is the seeds' accuracies, and the spread between seeds sets
+  the noise: Welch's t-test on the seeds' accuracies (or, with `paired=True`, a paired t-test on
+  the per-seed differences, where seed s of both recipes shares its starting weights and batch
+  order).
+
+"Not shown to differ" is all a test can say when the difference is within the noise; it never
+means "the same", and "not shown worse" never means "as good".
 """
 
 from __future__ import annotations
@@ -15,6 +25,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import stats as scipy_stats
 
 from .checks import check_int, check_number, fail
 
@@ -27,6 +38,8 @@ def standard_error(accuracy: float, n: int) -> float:
     Each image is right or wrong like a coin toss with probability p = accuracy,
     so the count of right answers has standard deviation sqrt(n p (1 - p)), and
     the accuracy sqrt(p (1 - p) / n). At 98% on 10,000 test images that is 0.14 points.
+    MNIST's test images are not independent: they come from about 300 writers whose errors
+    cluster, so the real standard error is larger (lesson 1 says by how much).
     """
     accuracy = check_number(accuracy, "accuracy")
     if not 0 <= accuracy <= 1:
@@ -38,43 +51,55 @@ def standard_error(accuracy: float, n: int) -> float:
 
 @dataclass(frozen=True)
 class Comparison:
-    """The result of `compare`: model a against model b on the same images (and seeds)."""
+    """The result of `compare`: a against b, about two networks or about two recipes."""
 
     names: tuple[str, str]
-    difference: float  # accuracy of a minus accuracy of b, a fraction (mean over the seeds)
-    interval: tuple[float, float]  # a 95% interval for the difference, from resampling the images
+    question: str  # "networks" (one run each, McNemar) or "recipes" (several seeds each, a t-test over seeds)
+    difference: float  # accuracy of a minus accuracy of b, a fraction (for recipes: mean over the seeds)
+    interval: tuple[float, float]  # a 95% interval for that difference
     p_value: float  # how often a difference at least this large arises when a and b are equally good
-    only_a: int  # (seed, image) pairs that a gets right and b wrong
-    only_b: int  # ... and the other way round
     images: int
-    seeds: int
+    seeds: tuple[int, int]  # seeds of a and of b: (1, 1) for two networks
+    only_a: int = 0  # networks: images that a gets right and b wrong
+    only_b: int = 0  # ... and the other way round
+    accuracies: tuple[tuple[float, ...], tuple[float, ...]] = ((), ())  # recipes: each seed's accuracy
+    paired: bool = False  # recipes: paired by seed
 
     @property
     def shown_to_differ(self) -> bool:
         return self.p_value < LEVEL
 
     def sentence(self) -> str:
-        """One sentence for the lesson's prose: the difference, its evidence and the verdict."""
+        """One sentence for the lesson's prose: what is compared, the difference, its evidence and the verdict."""
         a, b = self.names
         points = 100 * abs(self.difference)
-        if self.difference == 0:
-            claim = f"{a} and {b} get the same number of images right"
-        else:
-            claim = f"{a} is {points:.2f} points {'more' if self.difference > 0 else 'less'} accurate than {b}"
+        more = "more" if self.difference > 0 else "less"
         low, high = (100 * x for x in self.interval)
         p = "p < 0.001" if self.p_value < 0.001 else f"p = {self.p_value:.2g}"
-        if self.seeds == 1:
-            counts = (
-                f"right on {self.only_a:,} images where {b} is wrong and wrong on {self.only_b:,} where {b} is right"
+        if self.question == "networks":
+            claim = (
+                f"the {a} network and the {b} network get the same number of images right"
+                if self.difference == 0
+                else f"the {a} network is {points:.2f} points {more} accurate than the {b} network"
             )
-            over = f"the same {self.images:,} images"
-        else:  # the counts add up over the seeds, so they can exceed the number of images
-            counts = (
-                f"right {self.only_a:,} times where {b} is wrong and wrong {self.only_b:,} times where {b} is right"
+            evidence = (
+                f"right on {self.only_a:,} of the same {self.images:,} images where the other is wrong "
+                f"and wrong on {self.only_b:,} where it is right; 95% interval {low:+.2f} to {high:+.2f} points; "
+                f"McNemar's exact test, {p}"
             )
-            over = f"{self.seeds} seeds of the same {self.images:,} images"
-        evidence = f"{counts}, paired over {over}; 95% interval {low:+.2f} to {high:+.2f} points; {p}"
-        verdict = "shown to differ" if self.shown_to_differ else "not shown to differ at this sample size"
+            verdict = "these two networks are shown to differ" if self.shown_to_differ else "not shown to differ"
+            return f"{claim[0].upper()}{claim[1:]} ({evidence}): {verdict}, which says nothing about their recipes."
+        k_a, k_b = self.seeds
+        seeds = f"{k_a} seeds each" if k_a == k_b else f"{k_a} and {k_b} seeds"
+        claim = (
+            f"{a} and {b} get the same mean accuracy over {seeds}"
+            if self.difference == 0
+            else f"{a} is {points:.2f} points {more} accurate than {b} on average over {seeds}"
+        )
+        listed = [", ".join(f"{100 * x:.2f}" for x in accuracies) for accuracies in self.accuracies]
+        test = "a paired t-test over seeds" if self.paired else "Welch's t-test over seeds"
+        evidence = f"seeds at {listed[0]}% against {listed[1]}%; 95% interval {low:+.2f} to {high:+.2f} points; {test}, {p}"
+        verdict = "the recipes are shown to differ" if self.shown_to_differ else f"the recipes are not shown to differ with {seeds}"
         return f"{claim} ({evidence}): {verdict}."
 
     def _repr_markdown_(self) -> str:
@@ -82,7 +107,7 @@ class Comparison:
 
 
 def _as_correct(correct: object, name: str) -> np.ndarray:
-    """Right-or-wrong per image: (n,) for one run, (seeds, n) for runs over several seeds, as 0/1."""
+    """Right-or-wrong per image: (n,) for one network, (seeds, n) for one recipe over several seeds."""
     try:
         correct = np.asarray(correct)
     except ValueError:  # ragged lists
@@ -97,7 +122,7 @@ def _as_correct(correct: object, name: str) -> np.ndarray:
     if correct.shape[0] > correct.shape[1]:
         fix = f"One row per seed: pass {name}.T."
         fail(name, "one row per seed and one column per image, shape (seeds, n)", f"shape {correct.shape}", fix)
-    return correct.astype(np.int8)
+    return correct
 
 
 def _two_sided_binomial(k: int, n: int) -> float:
@@ -110,38 +135,75 @@ def _two_sided_binomial(k: int, n: int) -> float:
     return float(min(1.0, 2 * math.exp(top + math.log(np.exp(logs - top).sum()) - n * math.log(2))))
 
 
-def compare(correct_a: object, correct_b: object, names: tuple[str, str] = ("a", "b"), *, seed: int = 0) -> Comparison:
-    """Compare two models scored on the same images: which gets more right, and is it shown?
+def _networks(a: np.ndarray, b: np.ndarray, names: tuple[str, str], rng: np.random.Generator) -> Comparison:
+    """McNemar's exact test: of the images where the two networks disagree, how uneven is the split?"""
+    only_a, only_b = int(np.sum(a > b)), int(np.sum(b > a))
+    n = a.size
+    p_value = _two_sided_binomial(min(only_a, only_b), only_a + only_b)
+    # 95% interval: resample the images (a paired bootstrap); only the counts of +1, 0 and -1 vary
+    draws = rng.multinomial(n, [only_a / n, only_b / n, 1 - (only_a + only_b) / n], size=20_000)
+    low, high = np.percentile((draws[:, 0] - draws[:, 1]) / n, [2.5, 97.5])
+    return Comparison(names, "networks", (only_a - only_b) / n, (float(low), float(high)), p_value, n, (1, 1),
+                      only_a, only_b)  # fmt: skip
 
-    correct_a, correct_b: True where the model is right, one per image, (n,); or, for runs over
-    several seeds, (seeds, n), row s of each from seed s (paired by seed) and column i from image i.
 
-    The test looks only at disagreements. For each image, d_i is the mean over the seeds of
-    (a right) - (b right): +1, -1 or 0 for one seed. If a and b were equally good, each d_i would
-    be as likely to be positive as negative, so the observed sum of the d_i is compared with the
-    sums that random signs give (for one seed this is McNemar's exact test: of the images where
-    they disagree, how unlikely is a split this uneven if each went either way with probability
-    1/2). The 95% interval comes from resampling the images with replacement (a paired bootstrap).
-    Both reflect which images were scored; training randomness enters through the seeds.
+def _recipes(a: np.ndarray, b: np.ndarray, names: tuple[str, str], paired: bool) -> Comparison:
+    """A t-test on the seeds' accuracies: the trained network is the unit, its accuracy the measurement."""
+    acc_a, acc_b = a.mean(axis=1), b.mean(axis=1)  # one accuracy per seed
+    difference = float(acc_a.mean() - acc_b.mean())
+    if paired:  # seed s of a and of b share their starting weights and batch order
+        d = acc_a - acc_b
+        se, df = d.std(ddof=1) / math.sqrt(len(d)), len(d) - 1
+    else:  # Welch: each recipe's own spread between seeds, no assumption that the two spreads are equal
+        v_a, v_b = acc_a.var(ddof=1) / len(acc_a), acc_b.var(ddof=1) / len(acc_b)
+        se = math.sqrt(v_a + v_b)
+        df = (v_a + v_b) ** 2 / (v_a**2 / (len(acc_a) - 1) + v_b**2 / (len(acc_b) - 1)) if se > 0 else 1.0
+    if se == 0:  # every seed of both got the same accuracy: no spread to measure the difference against
+        p_value, half = (1.0 if difference == 0 else 0.0), 0.0
+    else:
+        p_value = float(2 * scipy_stats.t.sf(abs(difference) / se, df))
+        half = float(scipy_stats.t.ppf(0.975, df) * se)
+    accuracies = (tuple(map(float, acc_a)), tuple(map(float, acc_b)))
+    return Comparison(names, "recipes", difference, (difference - half, difference + half), p_value, a.shape[1],
+                      (len(acc_a), len(acc_b)), accuracies=accuracies, paired=paired)  # fmt: skip
+
+
+def compare(
+    correct_a: object, correct_b: object, names: tuple[str, str] = ("a", "b"), *, paired: bool = False, seed: int = 0
+) -> Comparison:
+    """Compare a and b scored on the same images: two networks, or two recipes over seeds.
+
+    correct_a, correct_b: True where right, one per image.
+    - Shape (n,) each: **two trained networks**. McNemar's exact test: of the images where they
+      disagree, how unlikely is a split this uneven if each went either way with probability 1/2?
+      The 95% interval comes from resampling the images (a paired bootstrap). Training randomness
+      does not enter: the verdict is about these two networks, not about how they were trained.
+    - Shape (seeds, n) each, at least 2 seeds: **two recipes**. Each seed's accuracy is one
+      measurement of its recipe, and the difference of the mean accuracies is judged against the
+      spread between seeds: Welch's t-test, t = (mean_a - mean_b) / sqrt(s_a^2/k_a + s_b^2/k_b),
+      with the Welch-Satterthwaite degrees of freedom. It assumes the seeds' accuracies are roughly
+      normal; the numbers of seeds may differ. With paired=True (equal numbers of seeds, row s of
+      both from seed s: the same starting weights and batch order) it is the paired t-test on the
+      per-seed differences, which is sharper when the seeds move both recipes alike.
+    The images are the same for both, so the verdict is about networks scored on these images.
     """
     a, b = _as_correct(correct_a, "correct_a"), _as_correct(correct_b, "correct_b")
-    if a.shape != b.shape:
-        fail("correct_b", f"the same images and seeds as correct_a, shape {a.shape}", f"shape {b.shape}")
+    if a.shape[1] != b.shape[1]:
+        fail("correct_b", f"the same {a.shape[1]:,} images as correct_a", f"{b.shape[1]:,} images")
     if not (isinstance(names, (tuple, list)) and len(names) == 2):
         fail("names", "two names, such as ('Adam', 'SGD')", repr(names), error=TypeError)
+    if not isinstance(paired, bool):
+        fail("paired", "True or False", repr(paired), error=TypeError)
     rng = np.random.default_rng(check_int(seed, "seed"))
-    seeds, n = a.shape
-    d = (a - b).sum(axis=0)  # per image: seeds x the mean difference, a whole number from -seeds to seeds
-    only_a, only_b = int(np.sum(a > b)), int(np.sum(b > a))
-    observed = int(d.sum())
-    if seeds == 1:  # McNemar's exact test: the smaller side of b + c disagreements under Binomial(b + c, 1/2)
-        p_value = _two_sided_binomial(min(only_a, only_b), only_a + only_b)
-    else:  # random signs for each image's d_i: images with |d_i| = v contribute v (2 Binomial(N_v, 1/2) - N_v)
-        sizes, counts = np.unique(np.abs(d[d != 0]), return_counts=True)
-        flipped = sum(v * (2 * rng.binomial(c, 0.5, size=20_000) - c) for v, c in zip(sizes, counts, strict=True))
-        p_value = float((1 + np.sum(np.abs(flipped) >= abs(observed))) / (1 + 20_000)) if observed else 1.0
-    values, counts = np.unique(d, return_counts=True)  # the bootstrap draws images, so only the counts vary
-    means = rng.multinomial(n, counts / n, size=20_000) @ values / (n * seeds)
-    low, high = np.percentile(means, [2.5, 97.5])
-    difference = observed / (n * seeds)
-    return Comparison(tuple(names), difference, (float(low), float(high)), float(p_value), only_a, only_b, n, seeds)
+    if a.shape[0] == 1 and b.shape[0] == 1:
+        if paired:
+            fail("paired", "False for one network each (pairing by seed needs several seeds)", "True")
+        return _networks(a[0], b[0], tuple(names), rng)
+    if min(a.shape[0], b.shape[0]) < 2:
+        which = "correct_a" if a.shape[0] < 2 else "correct_b"
+        fix = "A recipe needs at least 2 seeds to measure its spread; to compare two networks, pass one row of each."
+        fail(which, "at least 2 seeds (rows) for each recipe", "1 seed", fix)
+    if paired and a.shape[0] != b.shape[0]:
+        fail("paired", "the same number of seeds on both sides", f"{a.shape[0]} and {b.shape[0]} seeds",
+             "Pass paired=False, or the same seeds for both.")  # fmt: skip
+    return _recipes(a, b, tuple(names), paired)
