@@ -71,3 +71,29 @@ def test_each_lesson_holds_the_outputs_of_one_clean_run(path):
     assert not errors, f"{path.name}: {errors[0].get('ename')}: {errors[0].get('evalue')}"
     stderr = [out for cell in code for out in cell.get("outputs", []) if out.get("name") == "stderr"]
     assert not [out for out in stderr if "Warning" in "".join(out.get("text", ""))], f"{path.name}: a warning"
+
+
+def learner_words(path: Path) -> int:
+    """The words a learner reads: markdown and the prose that cells build from their numbers (hide-input cells'
+    markdown output); formulas, code and speaker notes are not counted."""
+    texts = []
+    for cell in cells(path):
+        if slide_type(cell) == "notes":
+            continue
+        if cell["cell_type"] == "markdown":
+            texts.append("".join(cell["source"]))
+        elif "hide-input" in cell.get("metadata", {}).get("tags", []):
+            for out in cell.get("outputs", []):
+                texts.append("".join(out.get("data", {}).get("text/markdown", "")))
+    text = "\n".join(texts)
+    text = re.sub(r"\$\$.*?\$\$|\$[^$\n]+\$|```.*?```|`[^`\n]*`", " ", text, flags=re.S)  # formulas and code
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)|<[^>]+>|\([^)\s]*\.(?:png|ipynb|html)[^)]*\)", " ", text)  # images, tags, links
+    return len(re.findall(r"[A-Za-zÀ-ÿ0-9][A-Za-zÀ-ÿ0-9'’.,%-]*", text))
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_each_lesson_is_at_most_2500_words_and_28_slides(path):
+    words = learner_words(path)
+    slides = sum(slide_type(cell) in ("slide", "subslide") for cell in cells(path))
+    assert words <= 2500, f"{path.name}: {words:,} words a learner reads, at most 2,500 fit a class of 50 minutes"
+    assert slides <= 28, f"{path.name}: {slides} slides, at most 28"
