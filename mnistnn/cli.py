@@ -64,10 +64,11 @@ def data_command(args: argparse.Namespace) -> None:
 
 def train_command(args: argparse.Namespace) -> None:
     """Train on the first 55,000 training images (the last 5,000 are held out for
-    validation, the split notebook 4 chose the settings on), test once on the
-    10,000 test images, and save results/models/NAME.npz with the layer sizes,
-    activation and accuracies in its metadata. A NAME.npz already there is kept
-    as NAME.previous.npz.
+    validation), test once on the 10,000 test images, and save
+    results/trained/NAME.npz with the layer sizes, activation and accuracies in its
+    metadata. A NAME.npz already there is kept as NAME.previous.npz. The course's
+    own model, results/models/best.npz, is never written here: it is made by the
+    search, `python -m benchmarks.best_settings`.
 
     Interrupted with Ctrl-C, the partly trained model is saved as
     NAME.partial.npz with the epochs it completed, and NAME.npz is left as it was.
@@ -116,10 +117,13 @@ def train_command(args: argparse.Namespace) -> None:
 
 
 def models_folder() -> Path:
-    """results/models (or $MNISTNN_RESULTS_DIR/models), created, and proved writable by writing a file there."""
+    """results/trained (or $MNISTNN_RESULTS_DIR/trained), created, and proved writable by writing a file there.
+
+    A folder of its own, ignored by git: a user's training never replaces the committed results/models/best.npz.
+    """
     folder = None
     try:
-        folder = results_path("models/model.npz").parent  # results_path creates the folder
+        folder = results_path("trained/model.npz").parent  # results_path creates the folder
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as e:

@@ -98,8 +98,14 @@ class Comparison:
         )
         listed = [", ".join(f"{100 * x:.2f}" for x in accuracies) for accuracies in self.accuracies]
         test = "a paired t-test over seeds" if self.paired else "Welch's t-test over seeds"
-        evidence = f"seeds at {listed[0]}% against {listed[1]}%; 95% interval {low:+.2f} to {high:+.2f} points; {test}, {p}"
-        verdict = "the recipes are shown to differ" if self.shown_to_differ else f"the recipes are not shown to differ with {seeds}"
+        evidence = (
+            f"seeds at {listed[0]}% against {listed[1]}%; 95% interval {low:+.2f} to {high:+.2f} points; {test}, {p}"
+        )
+        verdict = (
+            "the recipes are shown to differ"
+            if self.shown_to_differ
+            else f"the recipes are not shown to differ with {seeds}"
+        )
         return f"{claim} ({evidence}): {verdict}."
 
     def _repr_markdown_(self) -> str:

@@ -38,7 +38,7 @@ def test_list_configurations(capsys):
 def test_train_command_saves_a_model_that_evaluates_alone(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv(RESULTS_DIR_ENV, str(tmp_path))
     cli_main(["train", "improved", "--epochs", "1"])
-    path = tmp_path / "models" / "improved.npz"
+    path = tmp_path / "trained" / "improved.npz"
     meta = read_metadata(path)
     assert meta["layer_sizes"] == [784, 256, 10] and meta["activation"] == "relu" and meta["epochs"] == 1
     assert meta["test_accuracy"] > 0.9
@@ -114,7 +114,7 @@ def test_epochs_must_be_a_positive_whole_number(epochs, capsys):
 def test_ctrl_c_saves_a_partial_model_and_leaves_the_full_one_alone(tiny_cli, monkeypatch, capsys):
     import mnistnn.training as training
 
-    full = save_params(tiny_cli / "models" / "improved.npz", init_params((784, 256, 10)), activation="relu", epochs=10)
+    full = save_params(tiny_cli / "trained" / "improved.npz", init_params((784, 256, 10)), activation="relu", epochs=10)
     before = full.read_bytes()
     steps = {"n": 0}
     real_forward = training._forward
@@ -131,7 +131,7 @@ def test_ctrl_c_saves_a_partial_model_and_leaves_the_full_one_alone(tiny_cli, mo
     cli_main(["train", "improved", "--epochs", "3"])
     out = capsys.readouterr().out
     assert "interrupted after 1 of 3 epochs" in out
-    meta = read_metadata(tiny_cli / "models" / "improved.partial.npz")
+    meta = read_metadata(tiny_cli / "trained" / "improved.partial.npz")
     assert meta["interrupted"] is True and meta["epochs"] == 1 and meta["epochs_planned"] == 3
     assert full.read_bytes() == before
 
@@ -285,7 +285,7 @@ def test_train_checks_the_models_folder_before_training(tmp_path, monkeypatch):
     with pytest.raises(SystemExit) as e:
         cli_main(["train", "improved", "--epochs", "1"])
     assert str(e.value) == (
-        f"mnistnn train: {tmp_path / 'results' / 'models'}: expected a folder the trained model can be saved in, "
+        f"mnistnn train: {tmp_path / 'results' / 'trained'}: expected a folder the trained model can be saved in, "
         f"found not a directory. Set {RESULTS_DIR_ENV} to a folder you can write to."
     )
 
@@ -301,13 +301,13 @@ def test_train_checks_that_the_models_folder_can_be_written(tmp_path, monkeypatc
     monkeypatch.setenv(RESULTS_DIR_ENV, str(tmp_path))
     with pytest.raises(SystemExit) as e:
         cli_main(["train", "improved"])
-    assert str(e.value).startswith(f"mnistnn train: {tmp_path / 'models'}: expected a folder the trained model can be")
+    assert str(e.value).startswith(f"mnistnn train: {tmp_path / 'trained'}: expected a folder the trained model can be")
     assert "found permission denied" in str(e.value) and "tmpabc123" not in str(e.value)
 
 
 def test_train_keeps_the_previous_model(tiny_cli, capsys):
     old = save_params(
-        tiny_cli / "models" / "improved.npz",
+        tiny_cli / "trained" / "improved.npz",
         init_params((784, 256, 10)),
         activation="relu",
         epochs=500,
@@ -315,12 +315,12 @@ def test_train_keeps_the_previous_model(tiny_cli, capsys):
     )
     before = old.read_bytes()
     cli_main(["train", "improved", "--epochs", "1"])
-    previous = tiny_cli / "models" / "improved.previous.npz"
+    previous = tiny_cli / "trained" / "improved.previous.npz"
     assert (
         f"kept the previous improved.npz (500 epochs, test accuracy 0.9700) as {previous}\n" in capsys.readouterr().out
     )
     assert previous.read_bytes() == before and read_metadata(old)["epochs"] == 1
-    assert sorted(p.name for p in (tiny_cli / "models").iterdir()) == ["improved.npz", "improved.previous.npz"]
+    assert sorted(p.name for p in (tiny_cli / "trained").iterdir()) == ["improved.npz", "improved.previous.npz"]
 
 
 # --- report: README.md only for the repository's own results
@@ -392,3 +392,17 @@ def test_report_names_missing_columns(tmp_path, monkeypatch):
         "['model', 'test_accuracy', 'fit_seconds'], found ['model', 'accuracy'] "
         "(missing ['test_accuracy', 'fit_seconds']). Run the notebook 02 scikit-learn again (make run)."
     )
+
+
+def test_a_users_training_never_writes_over_the_committed_model(monkeypatch):
+    """`python -m mnistnn train best`, as README gives it, writes results/trained/best.npz, ignored by git."""
+    from pathlib import Path
+
+    import mnistnn.cli as cli
+
+    monkeypatch.delenv(RESULTS_DIR_ENV, raising=False)
+    folder = cli.models_folder()
+    root = Path(__file__).resolve().parent.parent
+    assert folder == root / "results" / "trained"
+    ignored = subprocess.run(["git", "check-ignore", "-q", str(folder / "best.npz")], cwd=root, check=False)
+    assert ignored.returncode == 0, "results/trained/ must be ignored by git"

@@ -87,7 +87,8 @@ def learner_words(path: Path) -> int:
                 texts.append("".join(out.get("data", {}).get("text/markdown", "")))
     text = "\n".join(texts)
     text = re.sub(r"\$\$.*?\$\$|\$[^$\n]+\$|```.*?```|`[^`\n]*`", " ", text, flags=re.S)  # formulas and code
-    text = re.sub(r"!\[[^\]]*\]\([^)]*\)|<[^>]+>|\([^)\s]*\.(?:png|ipynb|html)[^)]*\)", " ", text)  # images, tags, links
+    links = r"!\[[^\]]*\]\([^)]*\)|<[^>]+>|\([^)\s]*\.(?:png|ipynb|html)[^)]*\)"  # images, tags, links
+    text = re.sub(links, " ", text)
     return len(re.findall(r"[A-Za-zÀ-ÿ0-9][A-Za-zÀ-ÿ0-9'’.,%-]*", text))
 
 

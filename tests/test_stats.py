@@ -92,8 +92,9 @@ def test_equal_recipes_are_shown_to_differ_at_about_the_nominal_rate(seeds, spre
     rng = np.random.default_rng(seeds * 1000 + int(spread * 1e4))
     hardness = rng.random(2000)
     shown = sum(
-        compare(recipe_runs(rng, seeds, 0.96, spread, hardness), recipe_runs(rng, seeds, 0.96, spread, hardness))
-        .shown_to_differ
+        compare(
+            recipe_runs(rng, seeds, 0.96, spread, hardness), recipe_runs(rng, seeds, 0.96, spread, hardness)
+        ).shown_to_differ
         for _ in range(400)
     )
     # at the 5% level, 400 trials give 20 on average; above 31 would happen by chance well under 1% of the time
@@ -117,8 +118,9 @@ def test_a_real_difference_of_three_quarters_of_a_point_over_10_seeds_is_found_m
     rng = np.random.default_rng(3)
     hardness = rng.random(5000)
     found = sum(
-        compare(recipe_runs(rng, 10, 0.9675, 0.004, hardness), recipe_runs(rng, 10, 0.96, 0.004, hardness))
-        .shown_to_differ
+        compare(
+            recipe_runs(rng, 10, 0.9675, 0.004, hardness), recipe_runs(rng, 10, 0.96, 0.004, hardness)
+        ).shown_to_differ
         for _ in range(200)
     )
     assert found >= 0.8 * 200, f"found in only {found} of 200"
