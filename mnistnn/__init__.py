@@ -9,7 +9,7 @@ Modules, each with one job:
 - `gradcheck`: numerical_gradient and rel_error, the referee for backward
 - `grading`: check_forward, check_gradients and the other check_* functions, the graders of the assignments
 - `checks`: the input checks that every public function runs first
-- `stats`: standard_error and compare, the one paired test for two models scored on the same images
+- `stats`: standard_error and compare: two networks (McNemar) or two recipes over seeds (Welch's t-test)
 - `plots`: the figures the notebooks show
 - `widgets`: DigitPad, a pad to draw digits on in a notebook, and prepare_digit
 - `cli`: the command line, `python -m mnistnn COMMAND`
