@@ -9,24 +9,32 @@ the budget they will be used at. Each is trained from three seeds on the first 5
 images and scored on the last 5,000 (mnistnn.validation_split); the test set is never touched
 here. The first rows are candidates for the best model; the last three are ablations of
 CONFIGS["best"] as it stood before this search (without dropout, without shifts, narrower),
-which say what each part contributes at this budget.
+which ask what each part contributes at this budget.
 
 Written to results/:
 - best_settings.csv: one row per candidate and seed (validation accuracy, training seconds);
 - best_settings_val.npz: for every candidate, a (seeds, 5000) array of right/wrong per
-  validation image, so that the lessons compare candidates with a paired test (mnistnn.compare)
-  without training them again;
+  validation image, so that the lessons compare candidates (mnistnn.compare: over seeds for
+  recipes, over images for two networks) without training them again;
 - models/best.npz: the chosen candidate's seed-0 network, the model that lesson 6 tests once.
 
-The choice: the candidate with the highest mean validation accuracy, unless a candidate with
-fewer parameters is not shown to be worse than it (paired over the same images and seeds), in
-which case the smallest such candidate.
+The choice, a parsimony rule: the candidate with the highest mean validation accuracy (the top),
+unless a candidate with fewer parameters is not shown to be worse than it by the test over seeds
+(mnistnn.compare on the (seeds, n) arrays: Welch's t-test on the seeds' accuracies), in which case
+the smallest such candidate. "Not shown worse" is not "as good": with three seeds the t-test has
+2-4 degrees of freedom, and the rule accepts a smaller candidate whose deficit could be as large as
+the lower end of its 95% interval against the top (its margin, which `choice` reports). Ablations
+are not candidates; each is compared with the recipe it changes by the same test over seeds, and a
+part is credited only where that difference is shown.
+
+    python -m benchmarks.best_settings --choose     # apply the choice again to the committed results, no training
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -36,6 +44,7 @@ from mnistnn.cli import positive_int
 from mnistnn.data import write_atomically
 from mnistnn.network import predict
 from mnistnn.plots import results_path
+from mnistnn.stats import Comparison
 
 EPOCHS = 20
 BEFORE = {  # CONFIGS["best"] as it stood before this search: the base of every candidate
@@ -90,14 +99,77 @@ def search(epochs: int, seeds: int, subset: int | None = None) -> tuple[pd.DataF
     return pd.DataFrame(rows), correct, models
 
 
-def choose(table: pd.DataFrame, correct: dict) -> str:
-    """The highest mean validation accuracy, or the smallest candidate not shown to be worse than it."""
+@dataclass(frozen=True)
+class Choice:
+    """The parsimony rule applied to a search: the top candidate, the choice and the evidence between them."""
+
+    top: str  # the candidate with the highest mean validation accuracy
+    chosen: str  # the smallest candidate not shown worse than the top (the top itself if there is none)
+    means: dict[str, float]  # candidate: mean validation accuracy over its seeds
+    parameters: dict[str, int]
+    against_top: dict[str, Comparison]  # each smaller candidate against the top, by the test over seeds
+
+    @property
+    def margin(self) -> float:
+        """How much worse than the top the choice could be, as far as its seeds show: the lower end of the 95%
+        interval of (choice - top), a fraction (0.0 when the choice is the top)."""
+        return min(0.0, self.against_top[self.chosen].interval[0]) if self.chosen != self.top else 0.0
+
+
+def not_shown_worse(comparison: Comparison) -> bool:
+    """a against b (comparison of recipes over seeds): True unless a is shown to differ from b and is below it."""
+    return not (comparison.shown_to_differ and comparison.difference < 0)
+
+
+def choice(table: pd.DataFrame, correct: dict[str, np.ndarray]) -> Choice:
+    """The parsimony rule: the top candidate, unless a smaller one is not shown worse (then the smallest such)."""
     candidates = table[~table["candidate"].str.startswith(ABLATION)]
     means = candidates.groupby("candidate", sort=False)["val_accuracy"].mean()
-    top = means.idxmax()
     sizes = candidates.groupby("candidate", sort=False)["parameters"].first()
-    close = [name for name in means.index if not compare(correct[top], correct[name]).shown_to_differ]
-    return min(close, key=lambda name: (sizes[name], -means[name]))
+    top = str(means.idxmax())
+    against_top = {
+        name: compare(correct[name], correct[top], names=(name, top))
+        for name in means.index
+        if sizes[name] < sizes[top]
+    }
+    close = [name for name, comparison in against_top.items() if not_shown_worse(comparison)]
+    chosen = min(close, key=lambda name: (sizes[name], -means[name])) if close else top
+    return Choice(top, chosen, {k: float(v) for k, v in means.items()}, {k: int(v) for k, v in sizes.items()},
+                  against_top)  # fmt: skip
+
+
+def choose(table: pd.DataFrame, correct: dict[str, np.ndarray]) -> str:
+    """The name of the candidate the parsimony rule chooses (see `choice`)."""
+    return choice(table, correct).chosen
+
+
+def ablations(table: pd.DataFrame, correct: dict[str, np.ndarray]) -> dict[str, Comparison]:
+    """Each ablation against the recipe it changes (the first candidate), by the test over seeds.
+
+    A part is credited only where the full recipe is shown to differ from the recipe without it."""
+    base = str(table["candidate"].iloc[0])
+    names = [str(name) for name in dict.fromkeys(table["candidate"]) if str(name).startswith(ABLATION)]
+    return {name: compare(correct[base], correct[name], names=(base, name)) for name in names}
+
+
+def read_search(output: str = "best_settings") -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """The committed search: its table (results/<output>.csv) and every run's right/wrong per validation image."""
+    table = pd.read_csv(results_path(f"{output}.csv"))
+    with np.load(results_path(f"{output}_val.npz")) as saved:  # plain arrays, no pickle
+        correct = {str(name): saved[f"candidate_{i}"] for i, name in enumerate(saved["names"])}
+    return table, correct
+
+
+def report(table: pd.DataFrame, correct: dict[str, np.ndarray]) -> str:
+    """The choice and the ablations in words, as `--choose` prints them."""
+    rule = choice(table, correct)
+    lines = [f"top: {rule.top} ({rule.means[rule.top]:.2%}); chosen: {rule.chosen} ({rule.means[rule.chosen]:.2%}, "
+             f"{rule.parameters[rule.chosen]:,} parameters)"]  # fmt: skip
+    if rule.chosen != rule.top:
+        lines.append(f"margin: the choice could be up to {-100 * rule.margin:.2f} points worse than the top")
+    lines += [comparison.sentence() for comparison in rule.against_top.values()]
+    lines += [comparison.sentence() for comparison in ablations(table, correct).values()]
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -106,7 +178,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=positive_int, default=3, help="seeds per candidate (default 3)")
     parser.add_argument("--subset", type=positive_int, help="train on only this many images (for a quick check)")
     parser.add_argument("--output", default="best_settings", help="name of the files in results/ (default %(default)s)")
+    choose_help = "train nothing: apply the choice to the committed results/<output>.csv and its _val.npz"
+    parser.add_argument("--choose", action="store_true", help=choose_help)
     args = parser.parse_args(argv)
+    if args.choose:
+        print(report(*read_search(args.output)))
+        return
     if args.subset is not None and args.output == "best_settings":
         parser.error("--subset needs an --output name of its own, so a quick check never replaces the committed table")
     start = time.perf_counter()
