@@ -25,7 +25,7 @@ from matplotlib.colors import SymLogNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .checks import check_images, check_int, check_labels, check_number, check_probabilities, fail
+from .checks import check_images, check_int, check_labels, check_number, check_params, check_probabilities, fail
 from .stats import standard_error
 
 RESULTS_DIR_ENV = "MNISTNN_RESULTS_DIR"
@@ -443,6 +443,13 @@ def _check_runs(results: Any, x: Any, measured: list[Any]) -> pd.DataFrame:
     return results
 
 
+def _seed_offsets(seeds: pd.Series) -> np.ndarray:
+    """A sideways offset from -1 to 1 for each run, by its seed, so that the dots of equal runs stay apart."""
+    codes = pd.factorize(seeds, sort=True)[0].astype(np.float64)
+    half = (codes.max() if len(codes) else 0) / 2
+    return (codes - half) / half if half else np.zeros_like(codes)
+
+
 def _sweep_values(results: pd.DataFrame, y: str) -> tuple[pd.Series, str]:
     """What a sweep draws: an accuracy column as its error rate in %, from 0; anything else as it is."""
     if y.endswith("acc") or y.endswith("accuracy"):
@@ -454,12 +461,13 @@ def _sweep_values(results: pd.DataFrame, y: str) -> tuple[pd.Series, str]:
 def plot_sweep(
     results: pd.DataFrame, x: str, y: str = "val_acc", title: str = "", log_x: bool = False, xlabel: str = ""
 ) -> plt.Figure:
-    """The mean of `y` over seeds at each value of `x`, with the lowest and highest run as a band.
+    """The mean of `y` over seeds at each value of `x` as a line, and every seed's run as a dot.
 
     `results` has one row per run: the setting `x` (a number: a learning rate, a width),
     a `seed` column and the measured `y`. An accuracy is drawn as its error rate, on an
     axis from 0; the x axis is ticked at the tested values and labelled `xlabel` (in words:
-    "learning rate", not "lr"). For settings that are names, see `plot_choices`.
+    "learning rate", not "lr"). The dots of one value are spread a little sideways, so that
+    equal runs stay apart. For settings that are names, see `plot_choices`.
     """
     results = _check_runs(results, x, [y])
     _check_numbers(results[x], f"results['{x}']", "Use plot_choices for settings that are names.")
@@ -469,12 +477,16 @@ def plot_sweep(
     values, ylabel = _sweep_values(results, y)
     stats = values.groupby(results[x], sort=True).agg(["mean", "min", "max"])
     fig, ax = plt.subplots(figsize=(6.5, 3.5))
-    ax.plot(
-        stats.index, stats["mean"], marker="o", color=OKABE_ITO[0], label=f"mean of {results['seed'].nunique()} seeds"
-    )
-    ax.fill_between(
-        stats.index, stats["min"], stats["max"], alpha=0.25, color=OKABE_ITO[0], label="lowest to highest seed"
-    )
+    tested = stats.index.to_numpy(dtype=np.float64)
+    where = np.log10(tested) if log_x else tested
+    step = np.diff(where).min() if len(where) > 1 else 1.0
+    sideways = 0.12 * step * _seed_offsets(results["seed"])  # in log10 units on a log axis
+    at = results[x].to_numpy(dtype=np.float64)
+    at = at * 10**sideways if log_x else at + sideways
+    seeds = results["seed"].nunique()
+    ax.scatter(at, values, s=16, color=OKABE_ITO[0], alpha=0.55, edgecolor="none", label="one seed (one network)")
+    ax.plot(stats.index, stats["mean"], marker="_", markersize=14, markeredgewidth=2, color="black",
+            label=f"mean of {seeds} seeds")  # fmt: skip
     if log_x:
         ax.set_xscale("log")
     ax.set_xticks(stats.index, [f"{value:g}" for value in stats.index])
@@ -629,21 +641,21 @@ def plot_choices(results: pd.DataFrame, x: str, y: str = "val_acc", title: str =
     """A sweep over settings that are names, not numbers (initialisations, activations, optimisers).
 
     `results` has one row per run: the setting `x`, a `seed` and the measured `y`. Each
-    setting gets a dot at its mean over seeds and a bar from its lowest to its highest
-    seed; no line joins the dots, since there is nothing between two names. An accuracy
-    is drawn as its error rate, on an axis from 0. Settings keep the order in which they
-    first appear.
+    setting gets a dot for every seed's run and a black dash at their mean; no line joins
+    the settings, since there is nothing between two names. An accuracy is drawn as its
+    error rate, on an axis from 0. Settings keep the order in which they first appear.
     """
     results = _check_runs(results, x, [y])
     order = list(dict.fromkeys(results[x]))
     values, ylabel = _sweep_values(results, y)
     stats = values.groupby(results[x], sort=False).agg(["mean", "min", "max"]).loc[order]
     positions = np.arange(len(order))
-    mean = stats["mean"].to_numpy()
-    spread = [mean - stats["min"].to_numpy(), stats["max"].to_numpy() - mean]
+    at = results[x].map({setting: i for i, setting in enumerate(order)}).to_numpy(dtype=np.float64)
     fig, ax = plt.subplots(figsize=(6.5, 3.5))
-    label = f"mean of {results['seed'].nunique()} seeds, bar from lowest to highest"
-    ax.errorbar(positions, mean, yerr=spread, fmt="o", capsize=5, markersize=7, color=OKABE_ITO[0], label=label)
+    ax.scatter(at + 0.15 * _seed_offsets(results["seed"]), values, s=22, color=OKABE_ITO[0], alpha=0.6,
+               edgecolor="none", label="one seed (one network)")  # fmt: skip
+    ax.plot(positions, stats["mean"], linestyle="none", marker="_", markersize=24, markeredgewidth=2.5,
+            color="black", label=f"mean of {results['seed'].nunique()} seeds")  # fmt: skip
     ax.set_xticks(positions, [str(setting) for setting in order])
     ax.set_xlim(-0.5, len(order) - 0.5)
     ax.set(xlabel=xlabel or x, ylabel=ylabel, title=title)
@@ -651,6 +663,144 @@ def plot_choices(results: pd.DataFrame, x: str, y: str = "val_acc", title: str =
     ax.grid(alpha=0.3, axis="y")
     ax.legend(loc="best", fontsize=8)
     fig.tight_layout()
+    return fig
+
+
+def plot_recipes(
+    results: pd.DataFrame,
+    x: str,
+    y: str = "val_acc",
+    title: str = "",
+    group: str | None = None,
+    highlight: dict[str, str] | None = None,
+) -> plt.Figure:
+    """Recipes trained from several seeds, one row each: every seed's run as a dot, the mean as a bar.
+
+    `results` has one row per run: the recipe `x` (a name in words, shown as the row's label),
+    a `seed` and the measured `y` (an accuracy is drawn as its error rate, on an axis from 0).
+    `group` names a column that splits the recipes into panels (such as candidates and
+    ablations), in the order they first appear; within a panel the lowest mean error is on top.
+    `highlight` maps recipes to what they are ({"784-800-10": "the choice"}): their bars take a
+    colour of their own, which the legend names.
+    """
+    results = _check_runs(results, x, [y])
+    if group is not None:
+        results = _check_table(results, "results", [x, y, "seed", group])
+    highlight = {} if highlight is None else highlight
+    if not isinstance(highlight, dict):
+        fail("highlight", "a dict {recipe: what it is}, such as {'800': 'the choice'}", _a(highlight), error=TypeError)
+    unknown = [name for name in highlight if name not in set(results[x])]
+    if unknown:
+        fail("highlight", f"recipes of results['{x}']", repr(unknown[0]))
+    values, xlabel = _sweep_values(results, y)
+    groups = list(dict.fromkeys(results[group])) if group is not None else [None]
+    panels = []
+    for g in groups:
+        rows = results if g is None else results[results[group] == g]
+        means = values[rows.index].groupby(rows[x], sort=False).mean().sort_values(ascending=False)
+        panels.append((g, means))  # the lowest error last, drawn on top
+    colours = dict(zip(dict.fromkeys(highlight.values()), [OKABE_ITO[1], OKABE_ITO[2], OKABE_ITO[3]], strict=False))
+    sizes = [len(means) + 0.8 for _, means in panels]
+    fig, axes = plt.subplots(len(panels), 1, figsize=(8, 0.42 * sum(sizes) + 1.4), sharex=True, squeeze=False,
+                             gridspec_kw={"height_ratios": sizes})  # fmt: skip
+    longest = max(float(values.max()), 0.01)
+    for ax, (g, means) in zip(axes[:, 0], panels, strict=True):
+        for i, (name, mean) in enumerate(means.items()):
+            colour = colours.get(highlight.get(name), "lightgray")
+            ax.barh(i, mean, height=0.6, color=colour, edgecolor="black", linewidth=0.5)
+            runs = values[results[x] == name]
+            offsets = 0.18 * _seed_offsets(results.loc[runs.index, "seed"])
+            ax.scatter(runs, i + offsets, s=18, color=OKABE_ITO[0], zorder=3, edgecolor="white", linewidth=0.4)
+            ax.text(longest * 1.04, i, f"mean {mean:.2f}", va="center", fontsize=8)
+        ax.set_yticks(range(len(means)), [str(name) for name in means.index], fontsize=9)
+        ax.set_ylim(-0.6, len(means) - 0.4)
+        ax.grid(alpha=0.3, axis="x")
+        if g is not None:
+            ax.set_title(str(g), fontsize=10, loc="left")
+    seeds = results.groupby(x)["seed"].nunique()
+    k = f"{seeds.min()}" if seeds.min() == seeds.max() else f"{seeds.min()} to {seeds.max()}"
+    handles = [
+        plt.Line2D([], [], linestyle="none", marker="o", color=OKABE_ITO[0], label="one seed (one network)"),
+        plt.Rectangle((0, 0), 1, 1, facecolor="lightgray", edgecolor="black", label=f"mean of {k} seeds"),
+    ]
+    handles += [plt.Rectangle((0, 0), 1, 1, facecolor=c, edgecolor="black", label=f"mean: {what}")
+                for what, c in colours.items()]  # fmt: skip
+    axes[0, 0].legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.9)
+    axes[-1, 0].set(xlim=(0, longest * 1.2), xlabel=xlabel)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def _probability(p: float) -> str:
+    """A probability in percent as computed: 99.97%, never a rounded-up 100% (or a rounded-down 0%)."""
+    for digits in range(0, 6):
+        text = f"{100 * p:.{digits}f}"
+        if (float(text) < 100 or p >= 1) and (float(text) > 0 or p <= 0):
+            return f"{text}%"
+    return f"{100 * p:.6f}%"
+
+
+def plot_readings(
+    params: dict[str, np.ndarray],
+    images: np.ndarray,
+    titles: list[str],
+    labels: Any = None,
+    activation: str = "relu",
+    top: int = 10,
+) -> plt.Figure:
+    """What a network reads in each image and which first-layer units respond most, one row per image.
+
+    images (n, 784); titles: one per image. Each row shows the image, the network's ten
+    probabilities (the digit read in blue when right and vermillion when wrong, given
+    `labels`; in blue with no verdict without them) and the `top` most active units of the
+    first hidden layer, each drawn as the 784 weights it puts on the pixels (red where ink
+    raises its sum, blue where ink lowers it, one colour scale for all, the largest 0.5%
+    clipped), with the image's ink outlined in black.
+    """
+    from .network import forward  # here, not at the top: the network's module does not need the figures
+
+    params = check_params(params)
+    images = check_images(images, "images", width=params["W1"].shape[0])
+    if isinstance(titles, str) or len(titles) != len(images):
+        fail("titles", f"one title per image: {len(images)} titles", _a(titles) if isinstance(titles, str) else
+             f"{len(titles)}")  # fmt: skip
+    if labels is not None:
+        labels = check_labels(labels, "labels", n=len(images))
+    top = check_int(top, "top", low=2)
+    top -= top % 2  # two rows of units
+    probs, cache = forward(params, images, activation)
+    hidden = cache["A1"]  # the first hidden layer's activations, one row per image
+    W1 = params["W1"]
+    limit = float(np.percentile(np.abs(W1), 99.5))
+    height = 3.1 * len(images) + 0.4
+    fig = plt.figure(figsize=(12, height))
+    grid = fig.add_gridspec(len(images), 4, width_ratios=[1, 1.4, 3.6, 0.08], left=0.02, right=0.93,
+                            top=1 - 0.45 / height, bottom=0.5 / height, wspace=0.3, hspace=0.5)  # fmt: skip
+    for r, image in enumerate(images):
+        ax = fig.add_subplot(grid[r, 0])
+        ax.imshow(image.reshape(28, 28), cmap="gray_r", vmin=0, vmax=1)
+        active = np.count_nonzero(hidden[r] > 0)
+        ax.set(xticks=[], yticks=[])  # the frame shows the 28 x 28 field
+        ax.set_title(f"{titles[r]}\n{active} of {hidden.shape[1]} first-layer units active", fontsize=10)
+        read = int(probs[r].argmax())
+        right = None if labels is None else bool(read == labels[r])  # a Python bool: `is False` must work on it
+        colours = ["lightgray"] * 10
+        colours[read] = WRONG if right is False else RIGHT
+        ax = fig.add_subplot(grid[r, 1])
+        ax.bar(range(10), probs[r], color=colours, edgecolor="black", linewidth=0.5)
+        mark = {None: "", True: "✓ right: ", False: "✗ wrong: "}[right]
+        ax.set(ylim=(0, 1), xticks=range(10), xlabel="digit", ylabel="probability")
+        ax.set_title(f"{mark}reads {read} ({_probability(probs[r, read])})", fontsize=10,
+                     color=WRONG if right is False else "black")  # fmt: skip
+        units = grid[r, 2].subgridspec(2, top // 2, wspace=0.05, hspace=0.25)
+        for k, j in enumerate(np.argsort(-hidden[r])[:top]):  # the most active units first
+            ax = fig.add_subplot(units[k // (top // 2), k % (top // 2)])
+            weights = ax.imshow(W1[:, j].reshape(28, 28), cmap="RdBu_r", vmin=-limit, vmax=limit)
+            ax.contour(image.reshape(28, 28), levels=[0.5], colors="black", linewidths=0.6)  # where the ink is
+            ax.set_title(f"{k + 1}. unit {j}: {hidden[r, j]:.2f}", fontsize=8)
+            ax.axis("off")
+    fig.colorbar(weights, cax=fig.add_subplot(grid[:, 3]), label="weight on the pixel", extend="both")  # clipped
     return fig
 
 

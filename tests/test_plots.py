@@ -23,6 +23,8 @@ from mnistnn.plots import (  # noqa: E402
     plot_error_rates,
     plot_history,
     plot_predictions,
+    plot_readings,
+    plot_recipes,
     plot_sweep,
     plot_validation_and_gap,
     save_figure,
@@ -333,6 +335,46 @@ def test_sweeps_draw_good_tables():
     plot_sweep(runs, "lr", log_x=True)
     plot_choices(runs.assign(lr=["a", "a", "b", "b"]), "lr")
     plot_validation_and_gap(runs, "lr")
+
+
+def dots(fig) -> int:
+    """How many dots (scatter points) a figure draws."""
+    return sum(len(c.get_offsets()) for ax in fig.axes for c in ax.collections if hasattr(c, "get_offsets"))
+
+
+def test_every_seed_is_a_dot_in_sweeps_and_recipes():
+    ten = pd.DataFrame({"lr": np.repeat([0.01, 0.1, 1.0], 10), "seed": np.tile(range(10), 3),
+                        "val_acc": np.linspace(0.8, 0.95, 30)})  # fmt: skip
+    assert dots(plot_sweep(ten, "lr", log_x=True)) == 30
+    assert dots(plot_choices(ten.assign(lr=ten["lr"].astype(str)), "lr")) == 30
+    search = ten.assign(recipe=ten["lr"].map({0.01: "small", 0.1: "middle", 1.0: "large"}),
+                        kind=np.where(ten["lr"] < 1, "candidates", "ablations"))  # fmt: skip
+    fig = plot_recipes(search, "recipe", group="kind", highlight={"middle": "the choice"})
+    assert dots(fig) == 30 and [ax.get_title(loc="left") for ax in fig.axes] == ["candidates", "ablations"]
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == [
+        "one seed (one network)", "mean of 10 seeds", "mean: the choice"]  # fmt: skip
+    refuses(lambda: plot_recipes(search, "recipe", highlight={"huge": "the choice"}),
+            "highlight: expected recipes of results['recipe'], found 'huge'.")  # fmt: skip
+
+
+def test_plot_readings_colours_a_wrong_reading_as_wrong_with_numpy_labels():
+    from matplotlib.colors import to_hex
+
+    from mnistnn import init_params, predict
+    from mnistnn.plots import RIGHT, WRONG
+
+    params = init_params((784, 16, 10), seed=0)
+    images = rng.random((2, 784)).astype(np.float32)
+    read = predict(params, images)
+    labels = np.array([read[0], (read[1] + 1) % 10])  # the first read right, the second wrong: NumPy ints
+    fig = plot_readings(params, images, ["right", "wrong"], labels=labels, top=4)
+    bars = [ax for ax in fig.axes if len(ax.patches) == 10]
+    assert [to_hex(bars[r].patches[read[r]].get_facecolor()) for r in (0, 1)] == [RIGHT.lower(), WRONG.lower()]
+    assert bars[0].get_title().startswith("✓ right: reads") and bars[1].get_title().startswith("✗ wrong: reads")
+    from mnistnn.plots import _probability  # a probability as computed, never rounded up to 100%
+
+    assert [_probability(p) for p in (0.534, 0.99996, 1.0, 0.0004)] == ["53%", "99.996%", "100%", "0.04%"]
+    refuses(lambda: plot_readings(params, images, ["one title"]), "titles: expected one title per image: 2 titles")
 
 
 # --- saving: only under `make run`, but the arguments are checked always
