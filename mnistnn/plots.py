@@ -292,7 +292,8 @@ def plot_confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, title: str = "
 def show_misclassified(X: np.ndarray, y_true: np.ndarray, probs: np.ndarray, n: int = 20) -> plt.Figure:
     """The n misclassified digits (at most 100) the model was most confident about.
 
-    Titles read "pred 7 (93%) / true 2": predicted digit, its probability, true digit.
+    Titles read "pred 7 (93%) / true 2": predicted digit, its probability, true digit. The
+    probability is shown with the digits it takes not to round up to 100% (99.6%, 99.97%).
     """
     X = _as_images(X, "X")
     _check_order(y_true, probs, "show_misclassified(X, y_true, probs)")
@@ -307,7 +308,7 @@ def show_misclassified(X: np.ndarray, y_true: np.ndarray, probs: np.ndarray, n: 
         ax.text(0.5, 0.5, f"no misclassified digits: all {len(X):,} are read right", ha="center", va="center")
         return fig
     wrong = wrong[np.argsort(-probs[wrong, y_pred[wrong]], kind="stable")][:n]
-    titles = [f"pred {y_pred[i]} ({probs[i, y_pred[i]]:.0%})\ntrue {y_true[i]}" for i in wrong]
+    titles = [f"pred {y_pred[i]} ({_probability(probs[i, y_pred[i]])})\ntrue {y_true[i]}" for i in wrong]
     return show_images(X[wrong], titles, ncols=10, size=1.2)
 
 
@@ -350,10 +351,13 @@ def plot_predictions(X: np.ndarray, probs: np.ndarray, y_true: np.ndarray | None
     return fig
 
 
-def show_weights(W1: np.ndarray, n: int = 10, ncols: int = 10, label: str = "unit") -> plt.Figure:
+def show_weights(W1: np.ndarray, n: int = 10, ncols: int = 10, label: str = "unit", clip: float = 100.0) -> plt.Figure:
     """The first n columns (at most 100) of W1 (784, h) as 28x28 images: what each hidden unit looks for.
 
-    Red pixels push the unit's input up, blue pixels push it down.
+    Red pixels push the unit's input up, blue pixels push it down. One symmetric colour scale for
+    all, from -L to L, where L is the `clip` percentile of the shown weights' sizes |w|: 100 (the
+    default) is the largest; 99 lets the largest 1% saturate, so that one large weight does not
+    wash out the rest (the colour bar then says so).
     """
     expected = "the first layer's weights, one row per pixel: shape (784, h)"
     if isinstance(W1, dict):
@@ -370,15 +374,22 @@ def show_weights(W1: np.ndarray, n: int = 10, ncols: int = 10, label: str = "uni
         fail("W1", "finite weights", "NaN or infinity", "The training diverged: train it again with a lower lr.")
     n = min(check_int(n, "n", low=1, high=MAX_IMAGES), W1.shape[1])
     ncols = check_int(ncols, "ncols", low=1)
+    clip = check_number(clip, "clip", positive=True)
+    if clip > 100:
+        fail("clip", "a percentile of the weights' sizes, at most 100", f"{clip:g}")
     nrows = -(-n // ncols)
-    limit = np.abs(W1[:, :n]).max()  # one colour scale for every unit, so they can be compared
+    limit = float(np.percentile(np.abs(W1[:, :n]), clip))  # one colour scale for every unit, so they can be compared
     fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * 1.1 + 0.8, nrows * 1.2))
     for j, ax in enumerate(np.atleast_1d(axes).ravel()):
         ax.axis("off")
         if j < n:
             image = ax.imshow(W1[:, j].reshape(28, 28), cmap="RdBu_r", vmin=-limit, vmax=limit)
             ax.set_title(f"{label} {j}", fontsize=8)
-    fig.colorbar(image, ax=axes, shrink=0.8, label="weight")
+    if clip < 100:
+        bar_label = f"weight (clipped at the\n{clip:g}th percentile of |w|)"
+        fig.colorbar(image, ax=axes, shrink=0.8, extend="both", label=bar_label)
+    else:
+        fig.colorbar(image, ax=axes, shrink=0.8, label="weight")
     return fig
 
 

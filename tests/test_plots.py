@@ -186,6 +186,10 @@ def test_show_misclassified_shows_the_mistakes_or_says_there_are_none():
     assert fig.axes[0].get_title() == "pred 9 (91%)\ntrue 5"
     fig = show_misclassified(X[:5], y[:5], probs[:5])
     assert fig.texts == [] and fig.axes[0].texts[0].get_text() == "no misclassified digits: all 5 are read right"
+    sure = np.full((2, 10), 0.0004 / 9)
+    sure[0, 7], sure[1, 3] = 0.9996, 0.9996  # nearly sure, and wrong: never shown as a rounded-up 100%
+    titles = [ax.get_title() for ax in show_misclassified(X[:2], [1, 2], sure).axes if ax.get_title()]
+    assert titles == ["pred 7 (99.96%)\ntrue 1", "pred 3 (99.96%)\ntrue 2"]
 
 
 @pytest.mark.parametrize(
@@ -256,6 +260,13 @@ def test_show_weights_refuses_what_is_not_the_first_layer():
         lambda: show_weights(np.zeros((256, 10))),
         "found shape (256, 10). Pass params['W1']: only the first layer's weights are images.",
     )
+    spike = W1.copy()
+    spike[0, 0] = 1000.0  # one weight far larger than the rest
+    image = show_weights(spike, clip=99).axes[0].get_images()[0]
+    limit = np.percentile(np.abs(spike[:, :10]), 99)  # of the ten units shown
+    assert image.get_clim() == pytest.approx((-limit, limit))
+    assert "99th percentile" in show_weights(spike, clip=99).axes[-1].get_ylabel()
+    refuses(lambda: show_weights(W1, clip=120), "clip: expected a percentile of the weights' sizes, at most 100")
     refuses(lambda: show_weights(W1, n=0), "n: expected a whole number from 1 to 100, found 0.")
     refuses(lambda: show_weights(W1, n=4096), "n: expected a whole number from 1 to 100, found 4096.")
     refuses(
