@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.ipynb))
 
-.PHONY: setup data test run lab slides assignments lint bench clean
+.PHONY: setup data test run lab slides book assignments lint bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,10 +14,16 @@ $(STAMP): requirements.txt pyproject.toml
 
 setup: $(STAMP)
 
+# The website's packages (Sphinx, MyST-NB, the book theme), for `make book` and its tests
+BOOK_STAMP := $(VENV)/.installed-book
+$(BOOK_STAMP): requirements-book.txt $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-book.txt
+	touch $(BOOK_STAMP)
+
 data: setup  ## get, verify and cache MNIST in data/
 	$(PY) -m mnistnn data
 
-test: data  ## unit tests and every notebook (nbmake), lint
+test: data $(BOOK_STAMP)  ## unit tests and every notebook (nbmake), lint, the website in a browser
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
@@ -30,6 +36,10 @@ run: data  ## execute the lessons and the assignments' solutions in place, refre
 
 lab: setup
 	$(PY) -m jupyter lab
+
+book: $(BOOK_STAMP)  ## the course's website in book/_build/html from the notebooks as committed (nothing runs); warnings fail it
+	@start=$$(date +%s%N); $(PY) -m sphinx -b html -W --keep-going -q -c book -d book/_build/doctrees . book/_build/html && \
+	  echo "book/_build/html/index.html: $$(du -sh book/_build/html | cut -f1), built in $$(( ($$(date +%s%N) - start) / 1000000 )) ms"
 
 slides: setup  ## one reveal.js deck per notebook in results/slides/, its libraries in results/slides/vendor/ (works offline)
 	$(PY) notebooks/slides/build.py --out results/slides $(NOTEBOOKS)
@@ -49,4 +59,4 @@ lint: setup
 	$(PY) -m ruff format --check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache book/_build

@@ -231,6 +231,21 @@ def unpack(package: dict[str, str], tarball: Path, dest: Path) -> int:
     return count
 
 
+def checked_tarball(package: dict[str, str], cache: Path = DEFAULT_CACHE) -> Path:
+    """The tarball of a pinned `package`: from the cache when its integrity matches, else fetched with npm.
+
+    Raises VendorUnavailable when npm is missing or cannot fetch it. (The course's website takes MathJax from here too.)
+    """
+    cached = tarball_path(package, cache)
+    if cached.exists() and integrity_of(cached) == package["integrity"]:
+        return cached
+    npm = shutil.which("npm")
+    if npm is None:
+        raise VendorUnavailable("npm not found", "install Node.js and npm for decks that work offline")
+    print(f"  fetching {package['name']}@{package['version']} with npm pack into {cache}")
+    return fetch_tarball(package, cache, npm)
+
+
 def prepare_vendor(out: Path, cache: Path = DEFAULT_CACHE, lock: Path = LOCK_FILE) -> Path:
     """Make `out/vendor/` hold the pinned libraries; return its path.
 
@@ -244,17 +259,7 @@ def prepare_vendor(out: Path, cache: Path = DEFAULT_CACHE, lock: Path = LOCK_FIL
     stamp = json.dumps({"packages": packages, "keep": KEEP}, indent=2, sort_keys=True)
     if (vendor / STAMP).is_file() and (vendor / STAMP).read_text(encoding="utf-8") == stamp:
         return vendor
-    tarballs = {}
-    for package in packages:
-        cached = tarball_path(package, cache)
-        if cached.exists() and integrity_of(cached) == package["integrity"]:
-            tarballs[package["name"]] = cached
-            continue
-        npm = shutil.which("npm")
-        if npm is None:
-            raise VendorUnavailable("npm not found", "install Node.js and npm for decks that work offline")
-        print(f"  fetching {package['name']}@{package['version']} with npm pack into {cache}")
-        tarballs[package["name"]] = fetch_tarball(package, cache, npm)
+    tarballs = {package["name"]: checked_tarball(package, cache) for package in packages}
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=out, prefix=".vendor-"))
     umask = os.umask(0)
