@@ -28,6 +28,7 @@ the slides' own code (npm, integrity-checked, cached in notebooks/slides/.cache/
 
 from __future__ import annotations
 
+import html
 import importlib.util
 import json
 import os
@@ -44,7 +45,7 @@ MATHJAX_PATH = "mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe"  # relative t
 BINDER = "https://mybinder.org"
 COLAB = "https://colab.research.google.com"
 
-SOLUTION = re.compile(r"#\s*\d+\.")  # the first line of an exercise's solution: "# 1. ..."
+SOLUTION = re.compile(r"#\s*(\d+)\.")  # the first line of an exercise's solution: "# 1. ..."
 WIDGET = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_SENTENCE = (
@@ -163,13 +164,19 @@ def for_the_web(nb: dict, docname: str, launch: bool = False) -> dict:
     """The notebook `nb` (parsed JSON) rewritten for the website; see the module's docstring."""
     nb.get("metadata", {}).get("widgets", {}).pop(WIDGET_STATE, None)
     nb.get("metadata", {}).pop("widgets", None)
+    number = ""  # of the last exercise's solution
     for cell in nb["cells"]:
         metadata = cell.setdefault("metadata", {})
         tags = metadata.get("tags", [])
         hidden = metadata.get("jupyter", {}).get("source_hidden", False)
         if cell["cell_type"] == "code":
             if is_solution(cell):
+                number = SOLUTION.match(source_of(cell).lstrip()).group(1)
                 set_tags(cell, add=("hide-cell",), drop=("hide-input",))
+                metadata["mystnb"] = {
+                    "code_prompt_show": f"Solution {number}",
+                    "code_prompt_hide": f"Solution {number}",
+                }
             elif slide_type(cell) == "skip":
                 set_tags(cell, add=("remove-cell",))
             elif "hide-input" in tags:
@@ -183,8 +190,11 @@ def for_the_web(nb: dict, docname: str, launch: bool = False) -> dict:
         elif cell["cell_type"] == "markdown":
             if slide_type(cell) == "notes":
                 cell["source"] = fenced("dropdown", "For the teacher", {"class-container": "teacher"}, source_of(cell))
-            elif slide_type(cell) == "skip" and hidden:
-                cell["source"] = fenced("dropdown", "Solution", {"class-container": "solution"}, source_of(cell))
+            elif slide_type(cell) == "skip" and hidden:  # a worked answer in words
+                match = re.match(r"\s*\*\*(\d+)\.\*\*", source_of(cell))
+                title = f"Solution {match.group(1)}" if match else f"Solution {number}, continued".replace(" ,", "")
+                number = match.group(1) if match else number
+                cell["source"] = fenced("dropdown", title, {"class-container": "solution"}, source_of(cell))
     if docname.startswith("notebooks/assignments/"):
         name = Path(docname).name
         note = fenced(
@@ -227,23 +237,33 @@ def package_modules() -> str:
     return "\n\n".join(f"```{{automodule}} mnistnn.{m}\n```" for m in ordered)
 
 
+def title_of(doc: str) -> str:
+    """A notebook's title: the first line of its first markdown cell that starts with "# "."""
+    for cell in json.loads((REPO / f"{doc}.ipynb").read_text(encoding="utf-8"))["cells"]:
+        for line in source_of(cell).splitlines() if cell["cell_type"] == "markdown" else []:
+            if line.startswith("# "):
+                return html.escape(line[2:].strip())
+    return Path(doc).name
+
+
 def slide_decks() -> str:
     """Links to the decks that `make slides` built, or how to build them."""
-    decks = [SLIDES / f"{Path(doc).name}.slides.html" for doc in course_order() if "/assignments/" not in doc]
-    if not all(deck.is_file() for deck in decks) or not (SLIDES / "vendor").is_dir():
+    decks = {doc: SLIDES / f"{Path(doc).name}.slides.html" for doc in course_order() if "/assignments/" not in doc}
+    if not all(deck.is_file() for deck in decks.values()) or not (SLIDES / "vendor").is_dir():
         return (
             "The decks are not in this build of the site: run `make slides`, then `make book`, and they are "
             "linked here, with the libraries they need beside them."
         )
-    items = "\n".join(
-        f'<li><a href="../slides/{deck.name}">{deck.stem.removesuffix(".slides")}</a></li>' for deck in decks
+    items = "\n".join(f'<li><a href="../slides/{deck.name}">{title_of(doc)}</a></li>' for doc, deck in decks.items())
+    return (
+        "The decks, built by `make slides` and copied here with the libraries they need (open one, then press `s` "
+        f'for the speaker notes):\n\n<ul class="decks">\n{items}\n</ul>\n'
     )
-    return f'The decks, built by `make slides`:\n\n<ul class="decks">\n{items}\n</ul>\n'
 
 
 def on_source_read(app, docname: str, source: list[str]) -> None:
     if app.env.doc2path(docname).suffix == ".ipynb":
-        launch = bool(app.config.html_theme_options.get("launch_buttons"))
+        launch = bool(app.config.coursebook_repository)
         source[0] = json.dumps(for_the_web(json.loads(source[0]), docname, launch), ensure_ascii=False)
         return
     parts = {
@@ -261,6 +281,11 @@ def on_source_read(app, docname: str, source: list[str]) -> None:
             source[0] = source[0].replace(marker, make())
 
 
+def always_read(app, env, added, changed, removed) -> list[str]:
+    """The book's own pages, read again at every build: they hold what README, the decks and the package say now."""
+    return [doc for doc in env.found_docs if doc.startswith("book/")]
+
+
 def copy_decks(app, exception: Exception | None) -> None:
     """Put the decks of results/slides/ (and their vendor/ folder) in the site's slides/ folder."""
     if exception is None and app.builder.format == "html" and "not in this build" not in slide_decks():
@@ -268,6 +293,9 @@ def copy_decks(app, exception: Exception | None) -> None:
 
 
 def setup(app) -> dict[str, Any]:
+    # the repository's address for the launch buttons; "env": a change makes Sphinx read the pages again
+    app.add_config_value("coursebook_repository", "", "env", types=frozenset({str}))
     app.connect("source-read", on_source_read)
+    app.connect("env-get-outdated", always_read)
     app.connect("build-finished", copy_decks)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
