@@ -60,6 +60,17 @@ PACKAGE_ORDER = "data network optim training models gradcheck grading stats chec
 # --- MathJax, from the slides' pinned and checked tarball
 
 
+def docstring_as_written(app, what, name, obj, options, lines: list[str]) -> None:
+    """Show a docstring as its author wrote it: plain text with aligned shapes, not reStructuredText.
+
+    `mnistnn`'s docstrings are plain text (formulas and shape tables lined up in columns, `names`
+    in backticks), so each becomes a block of text kept line for line, which also means a docstring
+    edited tomorrow can never break the build.
+    """
+    if any(line.strip() for line in lines):
+        lines[:] = [".. code-block:: text", "   :class: docstring", ""] + [f"   {line}" for line in lines] + [""]
+
+
 def slides_build_module():
     """notebooks/slides/build.py, the script that fetches and checks the front-end libraries."""
     name = "mnistnn_slides_build"
@@ -234,7 +245,7 @@ def package_modules() -> str:
     """One automodule directive per module of mnistnn, in the order of README's package table."""
     found = sorted(p.stem for p in (REPO / "mnistnn").glob("*.py") if not p.stem.startswith("_"))
     ordered = [m for m in PACKAGE_ORDER if m in found] + [m for m in found if m not in PACKAGE_ORDER]
-    return "\n\n".join(f"```{{automodule}} mnistnn.{m}\n```" for m in ordered)
+    return "\n\n".join(f"## `mnistnn.{m}`\n\n```{{eval-rst}}\n.. automodule:: mnistnn.{m}\n```" for m in ordered)
 
 
 def title_of(doc: str) -> str:
@@ -296,6 +307,7 @@ def setup(app) -> dict[str, Any]:
     # the repository's address for the launch buttons; "env": a change makes Sphinx read the pages again
     app.add_config_value("coursebook_repository", "", "env", types=frozenset({str}))
     app.connect("source-read", on_source_read)
+    app.connect("autodoc-process-docstring", docstring_as_written)
     app.connect("env-get-outdated", always_read)
     app.connect("build-finished", copy_decks)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
