@@ -351,13 +351,15 @@ def plot_predictions(X: np.ndarray, probs: np.ndarray, y_true: np.ndarray | None
     return fig
 
 
-def show_weights(W1: np.ndarray, n: int = 10, ncols: int = 10, label: str = "unit", clip: float = 100.0) -> plt.Figure:
+def show_weights(
+    W1: np.ndarray, n: int = 10, ncols: int = 10, label: str = "unit", clip: float = 100.0, size: float = 1.1
+) -> plt.Figure:
     """The first n columns (at most 100) of W1 (784, h) as 28x28 images: what each hidden unit looks for.
 
     Red pixels push the unit's input up, blue pixels push it down. One symmetric colour scale for
     all, from -L to L, where L is the `clip` percentile of the shown weights' sizes |w|: 100 (the
     default) is the largest; 99 lets the largest 1% saturate, so that one large weight does not
-    wash out the rest (the colour bar then says so).
+    wash out the rest (the colour bar then says so). `size`: the width of each image, in inches.
     """
     expected = "the first layer's weights, one row per pixel: shape (784, h)"
     if isinstance(W1, dict):
@@ -377,14 +379,15 @@ def show_weights(W1: np.ndarray, n: int = 10, ncols: int = 10, label: str = "uni
     clip = check_number(clip, "clip", positive=True)
     if clip > 100:
         fail("clip", "a percentile of the weights' sizes, at most 100", f"{clip:g}")
+    size = check_number(size, "size", positive=True)
     nrows = -(-n // ncols)
     limit = float(np.percentile(np.abs(W1[:, :n]), clip))  # one colour scale for every unit, so they can be compared
-    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * 1.1 + 0.8, nrows * 1.2))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size + 0.8, nrows * size * 1.1))
     for j, ax in enumerate(np.atleast_1d(axes).ravel()):
         ax.axis("off")
         if j < n:
             image = ax.imshow(W1[:, j].reshape(28, 28), cmap="RdBu_r", vmin=-limit, vmax=limit)
-            ax.set_title(f"{label} {j}", fontsize=8)
+            ax.set_title(f"{label} {j}", fontsize=8 if size < 1.5 else 10)
     if clip < 100:
         bar_label = f"weight (clipped at the\n{clip:g}th percentile of |w|)"
         fig.colorbar(image, ax=axes, shrink=0.8, extend="both", label=bar_label)
@@ -516,7 +519,8 @@ def plot_computational_graph() -> plt.Figure:
     Left to right along the top of each arrow (black): the forward pass, each
     node a value with its shape. Right to left under it (red): the backward
     pass, each arrow carrying the gradient of the loss with respect to the
-    value it points to. Parameters sit above the node they feed.
+    value it points to. Parameters sit above the node they feed; the red arrow
+    beside each parameter's black one carries its gradient back up to it.
     """
     fig, ax = plt.subplots(figsize=(13, 4.6))
     ax.set(xlim=(-0.6, 10.8), ylim=(-2.1, 2.8))
@@ -555,6 +559,11 @@ def plot_computational_graph() -> plt.Figure:
 
     def arrow(a, b, label, color, offset, **text):
         (x0, y0, _), (x1, y1, _) = nodes[a], nodes[b]
+        if x0 == x1:  # a vertical arrow (a parameter's): the offset moves it sideways, its label to its right
+            style = {"arrowstyle": "->", "color": color, "shrinkA": 20, "shrinkB": 20, "lw": 1.5}
+            ax.annotate("", xy=(x1 + offset, y1), xytext=(x0 + offset, y0), arrowprops=style)
+            ax.text(x0 + offset + 0.1, (y0 + y1) / 2, label, color=color, ha="left", va="center", fontsize=9)
+            return
         ax.annotate(
             "",
             xy=(x1, y1 + offset),
@@ -588,11 +597,11 @@ def plot_computational_graph() -> plt.Figure:
     ]
     for a, b, label, offset in backward:
         arrow(a, b, label, "tab:red", offset)
-    arrow("W₁, b₁", "Z₁", "", "black", 0)
-    arrow("W₂, b₂", "Z₂", "", "black", 0)
+    arrow("W₁, b₁", "Z₁", "", "black", -0.12)
+    arrow("W₂, b₂", "Z₂", "", "black", -0.12)
     arrow("y", "ℒ", "", "black", 0)
-    ax.text(2.15, 1.0, "dW₁ = Xᵀ dZ₁\ndb₁ = Σᵢ dZ₁", color="tab:red", fontsize=9, va="center")
-    ax.text(6.15, 1.0, "dW₂ = A₁ᵀ dZ₂\ndb₂ = Σᵢ dZ₂", color="tab:red", fontsize=9, va="center")
+    arrow("Z₁", "W₁, b₁", "dW₁ = Xᵀ dZ₁\ndb₁ = dZ₁ᵀ 1", "tab:red", 0.12)
+    arrow("Z₂", "W₂, b₂", "dW₂ = A₁ᵀ dZ₂\ndb₂ = dZ₂ᵀ 1", "tab:red", 0.12)
     ax.text(
         5,
         -1.75,
