@@ -47,12 +47,9 @@ COLAB = "https://colab.research.google.com"
 
 SOLUTION = re.compile(r"#\s*(\d+)\.")  # the first line of an exercise's solution: "# 1. ..."
 WIDGET = "application/vnd.jupyter.widget-view+json"
-WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
-WIDGET_SENTENCE = (
-    "**The drawing pad needs a live notebook.** Here, in a notebook running in Jupyter, a square pad "
-    "appears, with a box to tick for MNIST's preparation, and the network's reading below it changes "
-    "as you draw. Open `notebooks/07_draw_a_digit.ipynb` in JupyterLab (`make lab`{launch}) and run "
-    "it from the top."
+DRAWING_PAD = (
+    "Here, in a notebook running in Jupyter, a square pad appears, with a box to tick for MNIST's "
+    "preparation, and the network's reading below it changes as you draw."
 )
 PACKAGE_ORDER = "data network optim training models gradcheck grading stats checks plots widgets report cli".split()
 
@@ -164,17 +161,18 @@ def set_tags(cell: dict, add: tuple[str, ...] = (), drop: tuple[str, ...] = ()) 
     metadata["tags"] = tags + [t for t in add if t not in tags]
 
 
-def widget_sentence(launch: bool) -> dict:
-    """The output that stands in for a live widget."""
+def widget_sentence(docname: str, shown: str, launch: bool) -> dict:
+    """The output that stands in for a live widget whose Python repr is `shown`."""
+    what = "The drawing pad" if "DigitPad" in shown else "This interactive widget"
     where = ", or with the Binder or Colab button at the top of this page" if launch else ""
-    text = WIDGET_SENTENCE.format(launch=where)
+    text = f"**{what} needs a live notebook.** " + (DRAWING_PAD + " " if "DigitPad" in shown else "")
+    text += f"Open `{docname}.ipynb` in JupyterLab (`make lab`{where}) and run it from the top."
     return {"output_type": "display_data", "metadata": {}, "data": {"text/markdown": text, "text/plain": text}}
 
 
 def for_the_web(nb: dict, docname: str, launch: bool = False) -> dict:
     """The notebook `nb` (parsed JSON) rewritten for the website; see the module's docstring."""
-    nb.get("metadata", {}).get("widgets", {}).pop(WIDGET_STATE, None)
-    nb.get("metadata", {}).pop("widgets", None)
+    nb.get("metadata", {}).pop("widgets", None)  # the saved widget state: a page with it loads a widget manager
     number = ""  # of the last exercise's solution
     for cell in nb["cells"]:
         metadata = cell.setdefault("metadata", {})
@@ -193,11 +191,12 @@ def for_the_web(nb: dict, docname: str, launch: bool = False) -> dict:
             elif "hide-input" in tags:
                 set_tags(cell, add=("remove-input",), drop=("hide-input",))
             outputs = cell.get("outputs", [])
-            if any(WIDGET in output.get("data", {}) for output in outputs):
-                cell["outputs"] = [o for o in outputs if WIDGET not in o.get("data", {})] + [widget_sentence(launch)]
-                for output in cell["outputs"]:
-                    output.pop("execution_count", None)
-                    output["output_type"] = "display_data" if "data" in output else output["output_type"]
+            cell["outputs"] = [
+                widget_sentence(docname, source_of({"source": o["data"].get("text/plain", "")}), launch)
+                if WIDGET in o.get("data", {})
+                else o
+                for o in outputs
+            ]
         elif cell["cell_type"] == "markdown":
             if slide_type(cell) == "notes":
                 cell["source"] = fenced("dropdown", "For the teacher", {"class-container": "teacher"}, source_of(cell))
