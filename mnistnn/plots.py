@@ -701,11 +701,13 @@ def plot_recipes(
     `group` names a column that splits the recipes into panels (such as candidates and
     ablations), in the order they first appear; within a panel the lowest mean error is on top.
     `highlight` maps recipes to what they are ({"784-800-10": "the choice"}): their bars take a
-    colour of their own, which the legend names.
+    colour of their own, which the legend names ("mean of the choice"). Each bar's mean is written
+    at the right.
     """
     results = _check_runs(results, x, [y])
     if group is not None:
         results = _check_table(results, "results", [x, y, "seed", group])
+    results = results.reset_index(drop=True)  # rows found by position, whatever the index
     highlight = {} if highlight is None else highlight
     if not isinstance(highlight, dict):
         fail("highlight", "a dict {recipe: what it is}, such as {'800': 'the choice'}", _a(highlight), error=TypeError)
@@ -718,20 +720,21 @@ def plot_recipes(
     for g in groups:
         rows = results if g is None else results[results[group] == g]
         means = values[rows.index].groupby(rows[x], sort=False).mean().sort_values(ascending=False)
-        panels.append((g, means))  # the lowest error last, drawn on top
+        panels.append((g, rows, means))  # the lowest error last, drawn on top
     colours = dict(zip(dict.fromkeys(highlight.values()), [OKABE_ITO[1], OKABE_ITO[2], OKABE_ITO[3]], strict=False))
-    sizes = [len(means) + 0.8 for _, means in panels]
-    fig, axes = plt.subplots(len(panels), 1, figsize=(8, 0.42 * sum(sizes) + 1.4), sharex=True, squeeze=False,
+    sizes = [len(means) + 0.8 for _, _, means in panels]
+    fig, axes = plt.subplots(len(panels), 1, figsize=(9, 0.42 * sum(sizes) + 1.4), sharex=True, squeeze=False,
                              gridspec_kw={"height_ratios": sizes})  # fmt: skip
     longest = max(float(values.max()), 0.01)
-    for ax, (g, means) in zip(axes[:, 0], panels, strict=True):
+    for ax, (g, rows, means) in zip(axes[:, 0], panels, strict=True):
         for i, (name, mean) in enumerate(means.items()):
             colour = colours.get(highlight.get(name), "lightgray")
             ax.barh(i, mean, height=0.6, color=colour, edgecolor="black", linewidth=0.5)
-            runs = values[results[x] == name]
-            offsets = 0.18 * _seed_offsets(results.loc[runs.index, "seed"])
-            ax.scatter(runs, i + offsets, s=18, color=OKABE_ITO[0], zorder=3, edgecolor="white", linewidth=0.4)
-            ax.text(longest * 1.04, i, f"mean {mean:.2f}", va="center", fontsize=8)
+            mine = rows[rows[x] == name]  # a recipe may appear in several panels (as a reference)
+            runs = values[mine.index]
+            offsets = 0.18 * _seed_offsets(mine["seed"])
+            ax.scatter(runs, i + offsets, s=20, color=OKABE_ITO[0], zorder=3, edgecolor="black", linewidth=0.3)
+            ax.text(longest * 1.04, i, f"{mean:.2f}", va="center", fontsize=8)
         ax.set_yticks(range(len(means)), [str(name) for name in means.index], fontsize=9)
         ax.set_ylim(-0.6, len(means) - 0.4)
         ax.grid(alpha=0.3, axis="x")
@@ -743,22 +746,26 @@ def plot_recipes(
         plt.Line2D([], [], linestyle="none", marker="o", color=OKABE_ITO[0], label="one seed (one network)"),
         plt.Rectangle((0, 0), 1, 1, facecolor="lightgray", edgecolor="black", label=f"mean of {k} seeds"),
     ]
-    handles += [plt.Rectangle((0, 0), 1, 1, facecolor=c, edgecolor="black", label=f"mean: {what}")
+    handles += [plt.Rectangle((0, 0), 1, 1, facecolor=c, edgecolor="black", label=f"mean of {what}")
                 for what, c in colours.items()]  # fmt: skip
-    axes[0, 0].legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.9)
+    fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=8, frameon=False)
     axes[-1, 0].set(xlim=(0, longest * 1.2), xlabel=xlabel)
     fig.suptitle(title)
-    fig.tight_layout()
+    legend_rows = (len(handles) + 1) // 2
+    fig.tight_layout(rect=(0, (0.22 * legend_rows + 0.1) / fig.get_figheight(), 1, 1))
     return fig
 
 
-def _probability(p: float) -> str:
+def percent(p: float) -> str:
     """A probability in percent as computed: 99.97%, never a rounded-up 100% (or a rounded-down 0%)."""
     for digits in range(0, 6):
         text = f"{100 * p:.{digits}f}"
         if (float(text) < 100 or p >= 1) and (float(text) > 0 or p <= 0):
             return f"{text}%"
     return f"{100 * p:.6f}%"
+
+
+_probability = percent  # the name the figures' titles use
 
 
 def plot_readings(

@@ -362,8 +362,8 @@ def test_every_seed_is_a_dot_in_sweeps_and_recipes():
                         kind=np.where(ten["lr"] < 1, "candidates", "ablations"))  # fmt: skip
     fig = plot_recipes(search, "recipe", group="kind", highlight={"middle": "the choice"})
     assert dots(fig) == 30 and [ax.get_title(loc="left") for ax in fig.axes] == ["candidates", "ablations"]
-    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == [
-        "one seed (one network)", "mean of 10 seeds", "mean: the choice"]  # fmt: skip
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [
+        "one seed (one network)", "mean of 10 seeds", "mean of the choice"]  # fmt: skip
     refuses(lambda: plot_recipes(search, "recipe", highlight={"huge": "the choice"}),
             "highlight: expected recipes of results['recipe'], found 'huge'.")  # fmt: skip
 
