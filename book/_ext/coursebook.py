@@ -28,6 +28,7 @@ the slides' own code (npm, integrity-checked, cached in notebooks/slides/.cache/
 
 from __future__ import annotations
 
+import hashlib
 import html
 import importlib.util
 import json
@@ -215,7 +216,14 @@ def for_the_web(nb: dict, docname: str, launch: bool = False) -> dict:
             f"<{name}.ipynb>`, open it in Jupyter and run it from the top: each check cell grades the function "
             "above it.",
         )
-        nb["cells"].insert(1, {"cell_type": "markdown", "id": "coursebook-download", "metadata": {}, "source": note})
+        first = nb["cells"][0] if nb["cells"] else {}
+        title, _, rest = source_of(first).partition("\n")
+        if first.get("cell_type") == "markdown" and title.startswith("# "):  # right under the title
+            first["source"] = f"{title}\n\n{note}\n\n{rest}"
+        else:
+            nb["cells"].insert(
+                0, {"cell_type": "markdown", "id": "coursebook-download", "metadata": {}, "source": note}
+            )
     return nb
 
 
@@ -309,4 +317,6 @@ def setup(app) -> dict[str, Any]:
     app.connect("autodoc-process-docstring", docstring_as_written)
     app.connect("env-get-outdated", always_read)
     app.connect("build-finished", copy_decks)
-    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
+    # env_version: an edit of this file makes Sphinx read every page again (what it does to them may have changed)
+    env_version = int(hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:8], 16)
+    return {"version": "1", "env_version": env_version, "parallel_read_safe": True, "parallel_write_safe": True}
