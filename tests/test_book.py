@@ -249,7 +249,7 @@ def check_images(page) -> int:
 
 
 @needs_chromium
-@pytest.mark.parametrize("doc", BOOK_PAGES + ["genindex"])
+@pytest.mark.parametrize("doc", BOOK_PAGES + ["genindex", "py-modindex"])
 def test_book_page_in_the_browser(browser, site, doc):
     visit = Visit(browser, site, f"{doc}.html")
     wait_for_formulas(visit.page)
