@@ -51,6 +51,9 @@ NBGRADER := cd notebooks/assignments && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CU
 assignments: setup  ## the student editions in notebooks/assignments/release/, made by nbgrader from source/
 	for a in $(ASSIGNMENTS); do ($(NBGRADER) generate_assignment $$a --force) || exit 1; done
 
+formgrader: setup  ## JupyterLab in the course folder, where its Formgrader finds nbgrader_config.py and the assignments
+	cd notebooks/assignments && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CURDIR)/$(PY) -m jupyter lab
+
 bench: data  ## training speed: mnistnn against scikit-learn, side by side
 	$(PY) -m benchmarks.train_speed
 

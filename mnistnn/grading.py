@@ -17,8 +17,19 @@ the parameter, and the likely slip with its fix.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import importlib
 import inspect
-from collections.abc import Callable, Sequence
+import io
+import signal
+import sys
+import threading
+import types
+import uuid
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -34,6 +45,241 @@ LARGE_SCORE = 1000.0  # added to every score in the stability problem: e^1000 ov
 
 class GradingError(AssertionError):
     """A check of the learner's code failed; the message says which function, where and why."""
+
+
+class _TimeUp(GradingError):
+    """A learner's function did not return within the check's time limit."""
+
+
+# ----------------------------------------------------------------------------------------------
+# grading an assignment: a fresh copy of the checks, the course's own code refused, quiet, limited in time
+
+ASSIGNMENT = False  # True in the copies that fresh() makes for the assignments' check cells
+
+# What each graded function may not call, or be: the course's own implementation of it (module, function).
+# A learner may read mnistnn; a check cell grades the learner's code, not the package's.
+_LOADERS = (("models", "load_params"), ("models", "load_model"), ("models", "_read_npz"), ("numpy", "load"))
+_FORWARD = (("network", "forward"), ("network", "_forward"), ("network", "softmax"))
+_BACKWARD = (("network", "backward"), ("network", "_backward"))
+COURSE_CODE: dict[str, tuple[tuple[str, str], ...]] = {
+    "forward": _FORWARD,
+    "backward": _BACKWARD + _FORWARD[:2],
+    "update": (("network", "update"), ("optim", "sgd")),
+    "softmax": (("network", "softmax"),),
+    "cross_entropy": (("network", "cross_entropy"), ("network", "_cross_entropy")),
+    "loss_and_gradients": _FORWARD + _BACKWARD + (("network", "cross_entropy"), ("network", "_cross_entropy")),
+    "numerical_gradient": (("gradcheck", "numerical_gradient"),),
+    "momentum_step": (("optim", "momentum"),),
+    "adam_step": (("optim", "adam"), ("optim", "adam_update")),
+    "dropout_mask": (("network", "dropout_mask"),),
+    "train_network": (("training", "train"),) + _LOADERS,
+    "train_softmax_regression": (("training", "train"),) + _LOADERS,
+    "train_with_early_stopping": (("training", "train"),) + _LOADERS,
+    "standardise_backward": (),
+}
+
+# Time limits, in seconds, for one whole check (every call of the learner's code in it). Each is about
+# 20 times the check's time for the solution on a quiet 2-core machine, and at least 20 s: a loaded
+# grading machine was measured 15 times slower than a quiet one.
+TIME_LIMITS: dict[str, float] = {
+    "check_softmax": 20,
+    "check_cross_entropy": 20,
+    "check_softmax_regression": 20,
+    "check_numerical_gradient": 20,
+    "check_gradient_check": 20,
+    "check_training": 60,
+    "check_forward": 20,
+    "check_gradients": 20,
+    "check_backward": 20,
+    "check_update": 20,
+    "check_train_network": 60,
+    "check_search": 60,
+    "check_standardise": 20,
+    "check_momentum": 20,
+    "check_adam": 20,
+    "check_dropout_mask": 20,
+    "check_dropout": 20,
+    "check_early_stopping": 120,
+    "check_final": 60,
+}
+
+
+def fresh() -> types.ModuleType:
+    """A new copy of these checks for an assignment's check cell, loaded from the package's files.
+
+    A notebook can redefine `check_forward`, or patch `mnistnn.grading` or `mnistnn.network`; the
+    copy is made from the files, with its own copies of the modules it uses, so neither reaches it.
+    In the copy the course's own implementation of a graded function (the function itself, or code
+    that calls it) gets no points, and each check keeps what the learner's code writes to stderr
+    and every warning out of the cell (nbgrader scores a check cell that writes to stderr 0) and
+    stops it after its time limit (TIME_LIMITS).
+    """
+    name = f"_mnistnn_graded_{uuid.uuid4().hex}"
+    package = types.ModuleType(name)
+    package.__path__ = [str(Path(__file__).resolve().parent)]
+    package.__package__ = name
+    sys.modules[name] = package
+    copy = importlib.import_module(f"{name}.grading")
+    copy.ASSIGNMENT = True
+    return copy
+
+
+def _course_functions(name: str) -> dict:
+    """{code object: "mnistnn.module.function"} of the course's own implementation of `name`, as a notebook
+    imports it (from sys.modules, not from this module's copies)."""
+    found = {}
+    for module, function in COURSE_CODE.get(name, ()):
+        loaded = sys.modules.get(module if module == "numpy" else f"mnistnn.{module}")
+        fn = inspect.unwrap(getattr(loaded, function, None) or (lambda: None))
+        code = getattr(fn, "__code__", None)
+        if code is not None and loaded is not None:
+            found[code] = f"{loaded.__name__}.{function}"
+    return found
+
+
+def _not_the_course_s(name: str, fn: object) -> None:
+    """When grading, `fn` may not be the course's own implementation of `name`."""
+    if not ASSIGNMENT:
+        return
+    code = getattr(inspect.unwrap(fn), "__code__", None) if callable(fn) else None
+    module = getattr(fn, "__module__", None) or ""
+    course = _course_functions(name)
+    if code in course or module == "mnistnn" or module.startswith("mnistnn."):
+        what = course.get(code) or f"{module}.{getattr(fn, '__qualname__', type(fn).__name__)}"
+        raise GradingError(
+            f"{name} is {what}, the course's own implementation, not yours: this part gets no points. "
+            f"Write {name} in its cell (and do not import it from mnistnn afterwards)."
+        )
+
+
+@contextlib.contextmanager
+def _tripwires(name: str) -> Iterator[None]:
+    """When grading, a call of the course's own implementation of `name` inside the block fails the check."""
+    course = _course_functions(name) if ASSIGNMENT else {}
+    if not course:
+        yield
+        return
+    hits: list[str] = []
+
+    def watch(frame, event, arg):
+        if event == "call" and frame.f_code in course:
+            hits.append(course[frame.f_code])
+
+    before = sys.getprofile()
+    sys.setprofile(watch)
+    try:
+        yield
+    finally:
+        sys.setprofile(before)
+        if hits:
+            raise GradingError(
+                f"{name} calls {hits[0]}, the course's own implementation: this part gets no points. "
+                f"Write {name} with your own code."
+            )
+
+
+_active = threading.local()
+
+
+@contextlib.contextmanager
+def _time_limit(check: str, seconds: float) -> Iterator[None]:
+    """Stop the check after `seconds` (in the main thread, where a kernel runs a cell; elsewhere no limit)."""
+    if getattr(_active, "limit", False) or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    if not hasattr(signal, "SIGALRM"):
+        yield
+        return
+
+    def stop(signum, frame):
+        raise _TimeUp(
+            f"{check} stopped after {seconds:g} s: the code it grades did not return in time (the solution needs "
+            f"well under a second per check, {seconds:g} s leaves a wide margin). Look for a loop that never ends, "
+            "or work that grows with the data much faster than it should."
+        )
+
+    before = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    _active.limit = True
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
+        _active.limit = False
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[tuple[io.StringIO, list]]:
+    """Keep stderr and warnings of the learner's code out of the cell: nbgrader scores any stderr 0."""
+    err = io.StringIO()
+    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stderr(err):
+        warnings.simplefilter("always")
+        yield err, caught
+
+
+def _graded(check: Callable) -> Callable:
+    """A check's entry point: in an assignment's copy, quiet, limited in time, and returning nothing."""
+
+    @functools.wraps(check)
+    def run(*args, **kwargs):
+        if not ASSIGNMENT or getattr(_active, "limit", False):
+            return check(*args, **kwargs)
+        seconds = TIME_LIMITS.get(check.__name__, 60)
+        with _quiet() as (err, caught), _time_limit(check.__name__, seconds):
+            result = check(*args, **kwargs)
+        if err.getvalue() or caught:
+            kinds = sorted({w.category.__name__ for w in caught})
+            note = ", ".join(filter(None, [f"{len(err.getvalue())} characters on stderr" if err.getvalue() else "",
+                                           f"warnings ({', '.join(kinds)})" if kinds else ""]))  # fmt: skip
+            print(f"(while checking, your code wrote {note}: kept out of this cell, they cost nothing)")
+        del result  # a check cell ends without a value: nbgrader would read one as the cell's score
+
+    return run
+
+
+@contextlib.contextmanager
+def _given(fn: Callable, names: dict[str, Callable]) -> Iterator[None]:
+    """Run `fn` with these names of its globals bound to the reference (the functions it calls by name,
+    written in earlier parts), so that a slip in an earlier part is not charged again here."""
+    space = getattr(fn, "__globals__", None)
+    used = set(getattr(getattr(fn, "__code__", None), "co_names", ()))
+    swapped = {name: space[name] for name in names if space is not None and name in space and name in used}
+    for name in swapped:
+        space[name] = names[name]
+    try:
+        yield
+    finally:
+        for name, value in swapped.items():
+            space[name] = value
+
+
+def _notebook(name: str) -> object:
+    """A name defined in the notebook (IPython runs cells in __main__), or None."""
+    return getattr(sys.modules.get("__main__"), name, None)
+
+
+def _failing(parts: Sequence[tuple[str, Callable[[], object]]]) -> list[str]:
+    """The earlier parts whose own checks fail now (each run silently), to name a cascade."""
+    failing = []
+    for label, run in parts:
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                run()
+        except _TimeUp:
+            failing.append(f"{label} (it did not return in time)")
+        except Exception:  # noqa: BLE001 (any failure of an earlier part is named, whatever it is)
+            failing.append(label)
+    return failing
+
+
+def _cascade(failing: list[str]) -> str:
+    if not failing:
+        return ""
+    return (
+        f"\n  This part uses your earlier code, and {' and '.join(failing)} fail{'s' if len(failing) == 1 else ''} "
+        "its own check: fix that first, it may be why this part fails."
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -124,12 +370,16 @@ def _positional(fn: Callable) -> list[str] | None:
     return [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
-def _check_contracts(forward: Callable, backward: Callable | None = None) -> None:
+def _check_contracts(
+    forward: Callable, backward: Callable | None = None, mine: Sequence[str] = ("forward", "backward")
+) -> None:
     """forward(params, X) and backward(params, cache, y): catch swapped functions or arguments early."""
     for name, fn in (("forward", forward), ("backward", backward)):
         if (name == "forward" or fn is not None) and not callable(fn):
             contract = "forward(params, X) -> (probs, cache)" if name == "forward" else "backward(params, cache, y)"
             fail(name, f"a function {contract}", f"{type(fn).__name__}", error=TypeError)
+        if fn is not None and name in mine:
+            _not_the_course_s(name, fn)
     f_args = _positional(forward)
     b_args = _positional(backward) if backward is not None else None
     if f_args is not None and b_args is not None and len(f_args) == 3 and len(b_args) == 2:
@@ -149,16 +399,19 @@ def _check_contracts(forward: Callable, backward: Callable | None = None) -> Non
 
 
 def _call(name: str, fn: Callable, sizes: Shape | str, *args, **kwargs):
-    """fn(*args, **kwargs) on a test problem; an error inside it is reported with the problem's sizes."""
+    """fn(*args, **kwargs) on a test problem; an error inside it is reported with the problem's sizes.
+    When grading an assignment, a call into the course's own implementation of `name` fails the check."""
     where = sizes if isinstance(sizes, str) else _describe(sizes)
     try:
-        with np.errstate(all="ignore"):  # overflow in an unstable softmax is reported by the value check
+        with np.errstate(all="ignore"), _tripwires(name):  # overflow in an unstable softmax: the value check says it
             return fn(*args, **kwargs)
     except NotImplementedError as e:
         raise NotImplementedError(
             f"{name} is not written yet (it raises NotImplementedError: {e}). Replace the raise in its cell with "
             f"your code, run that cell, then run this check again."
         ) from None
+    except (GradingError, _TimeUp):
+        raise
     except Exception as e:  # a learner's bug: say where it happened, keep the traceback below
         hint = f"\n  {SIZES_HINT}" if name in ("forward", "backward") else ""
         if isinstance(e, TypeError) and "positional argument" in str(e):
@@ -283,6 +536,7 @@ def _forward_problem(forward: Callable, params: dict, X: np.ndarray, sizes: Shap
     return probs, cache, difference
 
 
+@_graded
 def check_forward(forward: Callable, *, shapes: Sequence[Shape] = SHAPES, seed: int = 0, verbose: bool = True) -> None:
     """Grade a two-layer network's `forward(params, X) -> (probs, cache)` against mnistnn's own.
 
@@ -396,10 +650,12 @@ HIDDEN_HINT = (
 )
 
 
-def _backward_problem(forward, backward, params, X, y, sizes, tolerance) -> dict[str, float]:
-    """Check backward on one problem whose forward is known to be right; return {key: relative error}."""
+def _backward_problem(forward, backward, params, X, y, sizes, tolerance, cache=None) -> dict[str, float]:
+    """Check backward on one problem, with forward's cache (forward known to be right) or the cache
+    given; the numerical gradients are of mnistnn's loss. Return {key: relative error}."""
     where = _describe(sizes)
-    _, cache, _ = _forward_problem(forward, params, X, sizes)
+    if cache is None:
+        _, cache, _ = _forward_problem(forward, params, X, sizes)
     before = _snapshot(params)
     grads = _call("backward", backward, sizes, params, cache, y)
     changed = _changed(before, params)
@@ -416,7 +672,7 @@ def _backward_problem(forward, backward, params, X, y, sizes, tolerance) -> dict
         if key not in grads:
             errors[key], wrong[key] = float("nan"), f"missing: backward's grads have keys {sorted(map(str, grads))}"
             continue
-        num = numerical_gradient(lambda: network.cross_entropy(forward(params, X)[0], y), params[key])
+        num = numerical_gradient(lambda: network.cross_entropy(network.forward(params, X)[0], y), params[key])
         slips = _backward_slips(key, params, X, y)
         errors[key], cause = _diagnose(key, grads[key], num, slips, len(y), tolerance)
         if cause is not None:
@@ -435,6 +691,7 @@ def _backward_problem(forward, backward, params, X, y, sizes, tolerance) -> dict
     return errors
 
 
+@_graded
 def check_gradients(
     forward: Callable,
     backward: Callable,
@@ -512,6 +769,7 @@ def _expect(name: str, got: object, want: np.ndarray, where: str, slips: dict | 
 def _function(fn: object, name: str, contract: str) -> None:
     if not callable(fn):
         fail(name, f"a function {contract}", "None" if fn is None else type(fn).__name__, error=TypeError)
+    _not_the_course_s(name, fn)
 
 
 def _one_number(name: str, got: object, where: str) -> np.ndarray:
@@ -532,6 +790,7 @@ def _unchanged(name: str, before: dict, after: dict) -> None:
         raise GradingError(f"{name} changed its input {', '.join(changed)} in place; compute new arrays instead.")
 
 
+@_graded
 def check_softmax(softmax: Callable, *, seed: int = 0, verbose: bool = True) -> None:
     """Grade `softmax(Z) -> probs`: Z (m, k) scores, probs (m, k), each row e^z / sum e^z.
 
@@ -570,6 +829,7 @@ def check_softmax(softmax: Callable, *, seed: int = 0, verbose: bool = True) -> 
         print(f"softmax is right, and stable for scores of ±1000 (largest relative error {worst:.1e})")
 
 
+@_graded
 def check_cross_entropy(cross_entropy: Callable, *, seed: int = 0, verbose: bool = True) -> None:
     """Grade `cross_entropy(probs, y) -> loss`: probs (m, k), y (m,) labels; the mean over the
     examples of -log(probability of the true class), one number."""
@@ -597,6 +857,7 @@ def check_cross_entropy(cross_entropy: Callable, *, seed: int = 0, verbose: bool
         print(f"cross_entropy is right (relative error {error:.1e})")
 
 
+@_graded
 def check_softmax_regression(
     loss_and_gradients: Callable, *, seed: int = 0, tolerance: float = 1e-6, verbose: bool = True
 ) -> dict[str, float]:
@@ -615,7 +876,8 @@ def check_softmax_regression(
         dZ[np.arange(m), y] -= 1
         want = {"loss": -np.log(P[np.arange(m), y]).mean(), "dW": X.T @ dZ / m, "db": dZ.sum(axis=0) / m}
         before = {"W": W.copy(), "b": b.copy(), "X": X.copy()}
-        out = _call("loss_and_gradients", loss_and_gradients, where, W, b, X, y)
+        with _given(loss_and_gradients, _reference_softmax_regression()):  # parts 1 and 2 are graded on their own
+            out = _call("loss_and_gradients", loss_and_gradients, where, W, b, X, y)
         _unchanged("loss_and_gradients", before, {"W": W, "b": b, "X": X})
         if not (isinstance(out, (tuple, list)) and len(out) == 3):
             raise GradingError(f"loss_and_gradients should return (loss, dW, db); found {type(out).__name__}.")
@@ -642,6 +904,7 @@ def check_softmax_regression(
     return errors
 
 
+@_graded
 def check_numerical_gradient(numerical_gradient: Callable, *, verbose: bool = True) -> None:
     """Grade `numerical_gradient(f, x, eps=1e-5) -> grad`: the centred difference
     (f(x + eps e_i) - f(x - eps e_i)) / (2 eps) for every entry i of x, where f() reads x (nudged
@@ -698,6 +961,7 @@ def _shifted(f: Callable, x: np.ndarray, eps: float) -> float:
     return value
 
 
+@_graded
 def check_update(update: Callable, *, verbose: bool = True) -> None:
     """Grade `update(params, grads, lr) -> params`: W <- W - lr dW for every parameter, in place."""
     _function(update, "update", "update(params, grads, lr) -> params")
@@ -787,6 +1051,7 @@ def _check_steps(name: str, step: Callable, lr: float, right: Callable, slips: d
                 _expect(f"{name}: params[{key!r}]", after[t][key], want[t][key], where, at_t, rtol=1e-9)
 
 
+@_graded
 def check_momentum(momentum_step: Callable, *, beta: float = 0.9, verbose: bool = True) -> None:
     """Grade `momentum_step(params, grads, state, lr, beta=0.9)`: v <- beta v + dW, W <- W - lr v, for
     every parameter, with v kept in the dict `state` between steps (it starts empty). Checked
@@ -805,6 +1070,7 @@ def check_momentum(momentum_step: Callable, *, beta: float = 0.9, verbose: bool 
         print("momentum_step is right over 4 steps, at two learning rates and two values of beta")
 
 
+@_graded
 def check_adam(adam_step: Callable, *, verbose: bool = True) -> None:
     """Grade `adam_step(params, grads, state, lr, beta1=0.9, beta2=0.999, eps=1e-8)`: Adam with its
     bias correction at step t = 1, 2, ..., m, v and t kept in `state` between steps. Checked on a
@@ -825,6 +1091,7 @@ def check_adam(adam_step: Callable, *, verbose: bool = True) -> None:
         print("adam_step is right over 4 steps at two learning rates, bias correction included")
 
 
+@_graded
 def check_dropout(dropout_forward: Callable, dropout_backward: Callable, *, verbose: bool = True) -> None:
     """Grade inverted dropout with a fixed mask: `dropout_forward(A, keep, p) -> A * keep / (1 - p)`
     and `dropout_backward(dA_out, keep, p) -> dA`, its gradient, checked against the formula and
@@ -873,6 +1140,7 @@ def check_dropout(dropout_forward: Callable, dropout_backward: Callable, *, verb
         )
 
 
+@_graded
 def check_dropout_mask(dropout_mask: Callable, *, verbose: bool = True) -> None:
     """Grade `dropout_mask(shape, p, rng) -> keep`: a boolean array of that shape, each entry True
     (keep the unit) with probability 1 - p, drawn from rng: the same seed gives the same mask, and
@@ -906,3 +1174,459 @@ def check_dropout_mask(dropout_mask: Callable, *, verbose: bool = True) -> None:
     if verbose:
         rates = ", ".join(f"{kept[p]:.2%} for p = {p}" for p in kept)
         print(f"dropout_mask is right: it keeps {rates}, from the generator it is given")
+
+
+# ----------------------------------------------------------------------------------------------
+# the assignments' later parts: each graded on its own where it can be, with a cascade named where not
+
+_DATA: dict = {}
+
+
+def _validation() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """MNIST's training images without the last 5,000, and those 5,000 for validation, read from disk here:
+    a notebook's X_val cannot stand in for them."""
+    if not _DATA:
+        from . import data
+
+        X_train, y_train, _, _ = data.load_mnist()
+        _DATA["split"] = data.validation_split(X_train, y_train)
+    return _DATA["split"]
+
+
+def _accuracy(params: dict, X: np.ndarray, y: np.ndarray) -> float:
+    """The share of X that mnistnn's forward with params classifies right, in float64."""
+    return float(np.mean(network.forward(params, X)[0].argmax(axis=1) == y))
+
+
+def _same_accuracy(found: object, measured: float, n: int) -> bool:
+    """An accuracy from the learner's code against the one measured here: equal to within half an image,
+    whatever it was computed in (float32, a mean of chunks, a count divided by n)."""
+    try:
+        return abs(float(found) - measured) <= 0.5 / n
+    except (TypeError, ValueError):
+        return False
+
+
+def _history(name: str, history: object, epochs: int, keys: Sequence[str]) -> list[dict]:
+    if not isinstance(history, (list, tuple)) or not all(isinstance(row, dict) for row in history):
+        found = "None (a missing return?)" if history is None else type(history).__name__
+        raise GradingError(f"{name}: history should be a list with one dict per epoch, found {found}.")
+    epochs_found = [row.get("epoch") for row in history]
+    if epochs_found != list(range(1, epochs + 1)):
+        raise GradingError(
+            f"{name}: history should hold one dict per epoch, epoch 1, 2, ..., {epochs}; found epochs {epochs_found}."
+        )
+    for key in keys:
+        if any(key not in row for row in history):
+            raise GradingError(f"{name}: every dict in history needs the key {key!r}.")
+    return list(history)
+
+
+def _committed_model(params: object) -> str | None:
+    """The name of the course's trained model file that params are a copy of, or None."""
+    if not isinstance(params, dict) or not isinstance(params.get("W1"), np.ndarray):
+        return None
+    for path in sorted((Path(__file__).resolve().parent.parent / "results" / "models").glob("*.npz")):
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                if "W1" in saved.files and saved["W1"].shape == params["W1"].shape:
+                    if np.allclose(saved["W1"], params["W1"], atol=1e-6):
+                        return f"results/models/{path.name}"
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+def _reference_network() -> dict[str, Callable]:
+    return {"forward": network.forward, "backward": network.backward, "update": network.update}
+
+
+def _earlier(earlier: dict | None, names: Sequence[str]) -> dict:
+    return earlier if earlier is not None else {name: _notebook(name) for name in names}
+
+
+def _a2_parts(earlier: dict) -> list[tuple[str, Callable[[], object]]]:
+    parts = [
+        ("forward (part 1)", lambda: check_forward(earlier.get("forward"), verbose=False)),
+        ("backward (part 2)", lambda: check_backward(earlier.get("forward"), earlier.get("backward"), verbose=False)),
+        ("update (part 3)", lambda: check_update(earlier.get("update"), verbose=False)),
+    ]
+    return parts
+
+
+def _bridged_cache(forward: Callable, params: dict, X: np.ndarray) -> tuple[dict, list[str]]:
+    """forward's cache with the right values under the names it uses (X, Z1, A1, Z2, probs, ...), and
+    those names: backward is graded with it when forward is wrong, so a slip in forward is not charged twice."""
+    Z1 = X @ params["W1"] + params["b1"]
+    A1 = np.maximum(Z1, 0)
+    Z2 = A1 @ params["W2"] + params["b2"]
+    P = _softmax(Z2)
+    right = {"x": X, "a0": X, "inputs": X, "z1": Z1, "a1": A1, "h": A1, "h1": A1, "hidden": A1, "relu": A1}
+    right |= dict.fromkeys(("z2", "scores", "logits"), Z2)
+    right |= dict.fromkeys(("a2", "p", "probs", "probabilities", "y_hat", "yhat", "out", "output", "softmax"), P)
+    cache: dict = {}
+    try:
+        with _quiet(), np.errstate(all="ignore"), _tripwires("forward"):
+            out = forward(params, X)
+        if isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict):
+            cache = dict(out[1])
+    except Exception:  # noqa: BLE001 (a forward that fails is replaced by the right values)
+        cache = {}
+    bridged = {key: right.get(str(key).lower(), value) for key, value in cache.items()}
+    named = [str(key) for key in cache if str(key).lower() in right]
+    for key in ("X", "Z1", "A1", "Z2", "A2", "probs", "P"):
+        bridged.setdefault(key, right[key.lower()])
+    return bridged, named
+
+
+@_graded
+def check_backward(
+    forward: Callable, backward: Callable, *, shapes: Sequence[Shape] = SHAPES, seed: int = 0, verbose: bool = True
+) -> None:
+    """Grade `backward(params, cache, y)` on its own, against numerical gradients of mnistnn's loss.
+
+    `forward` only supplies the cache that backward reads. When forward is right, backward gets
+    forward's own cache; when it is wrong, a cache with the right values under the names forward
+    uses (and X, Z1, A1, Z2, A2, probs, P), so a slip in forward is charged once, in its own part.
+    """
+    _check_contracts(forward, backward, mine=("backward",))
+    shapes, seed = _check_shapes(shapes), check_int(seed, "seed")
+    forward_wrong = None
+    worst: dict[str, float] = {}
+    for i, sizes in enumerate(shapes):
+        params, X, y = _problem(sizes, np.random.default_rng([seed, i]))
+        cache = None
+        if forward_wrong is None:
+            try:
+                _, cache, _ = _forward_problem(forward, params, X, sizes)
+            except (GradingError, NotImplementedError) as e:
+                forward_wrong = str(e).splitlines()[0]
+        if cache is None:
+            cache, _ = _bridged_cache(forward, params, X)
+        try:
+            errors = _backward_problem(forward, backward, params, X, y, sizes, 1e-6, cache=cache)
+        except GradingError as e:
+            if forward_wrong:
+                raise GradingError(
+                    f"{e}\n  Your forward fails its own check (part 1: {forward_wrong[:200]}), so backward was given "
+                    "a cache with the right values under the names your forward's cache uses. If backward reads "
+                    "other names, or other arrays, fix forward first: it may be why this part fails."
+                ) from None
+            raise
+        worst = {key: max(worst.get(key, 0.0), error) for key, error in errors.items()}
+    if verbose:
+        summary = ", ".join(f"{key} {error:.1e}" for key, error in worst.items())
+        note = " (graded with the right values in its cache: forward fails part 1)" if forward_wrong else ""
+        print(f"backward is right on {len(shapes)} test problems{note} (worst relative errors: {summary})")
+
+
+@_graded
+def check_train_network(train_network: Callable, *, verbose: bool = True) -> None:
+    """Grade `train_network(params, X, y, X_val, y_val, lr, batch_size, epochs, seed=0) -> history`.
+
+    Run with mnistnn's forward, backward and update in place of the notebook's (so that slips there
+    are charged in their own parts), on 5,000 training images for 2 epochs: history has one dict per
+    epoch, its last val_acc is the accuracy of the trained params (to within half an image), the loss
+    falls and validation accuracy passes 80%. Then once more on 1,000 images with shuffled labels:
+    a network that learns from the data it is given cannot then read the validation digits.
+    """
+    _function(train_network, "train_network", "train_network(params, X, y, X_val, y_val, lr, batch_size, epochs)")
+    X_tr, y_tr, X_val, y_val = _validation()
+    where = "784-32-10 from init_params(seed=0), 5,000 training images, lr 0.5, batches of 100, 2 epochs"
+    trial = network.init_params((784, 32, 10), seed=0)
+    arrays = dict(trial)
+    with _given(train_network, _reference_network()):
+        history = _call(
+            "train_network", train_network, where, trial, X_tr[:5000], y_tr[:5000], X_val, y_val,
+            lr=0.5, batch_size=100, epochs=2,
+        )  # fmt: skip
+    history = _history("train_network", history, 2, ("loss", "val_acc"))
+    if any(trial.get(key) is not value for key, value in arrays.items()):
+        raise GradingError("train_network replaced the arrays in params: train them in place (update does).")
+    measured = _accuracy(trial, X_val, y_val)
+    if not _same_accuracy(history[-1]["val_acc"], measured, len(y_val)):
+        raise GradingError(
+            f"train_network: the last val_acc is {history[-1]['val_acc']!r}, but the trained params classify "
+            f"{measured:.2%} of X_val right ({where}). val_acc: the accuracy on X_val after the epoch."
+        )
+    if not float(history[-1]["loss"]) < float(history[0]["loss"]):
+        raise GradingError(f"train_network: the loss should fall from epoch 1 to epoch 2 ({where}).")
+    if measured <= 0.8:
+        raise GradingError(f"train_network: validation accuracy {measured:.2%}, expected more than 80% ({where}).")
+    shuffled = np.random.default_rng(1).permutation(y_tr[:1000])
+    control = network.init_params((784, 32, 10), seed=1)
+    with _given(train_network, _reference_network()):
+        _call(
+            "train_network", train_network, "1,000 images with shuffled labels", control, X_tr[:1000], shuffled,
+            X_val, y_val, lr=0.5, batch_size=100, epochs=2,
+        )  # fmt: skip
+    read = _accuracy(control, X_val, y_val)
+    if read > 0.5:
+        raise GradingError(
+            f"train_network, given 1,000 images with shuffled labels, returned a network that reads {read:.0%} of "
+            "the validation digits: it did not learn from the data it was given (does it load a trained model?). "
+            "This part gets no points."
+        )
+    if verbose:
+        print(f"train_network is right: after 2 epochs on 5,000 images, validation accuracy {measured:.2%}")
+
+
+@_graded
+def check_search(results: object, best_params: object, *, earlier: dict | None = None, verbose: bool = True) -> None:
+    """Grade the search: at least 4 rows {lr, width, val_acc}, best_params the network of the best row
+    (its validation accuracy, measured here, equals the row's to within half an image), at least 97%.
+    A failure names the earlier parts whose own checks fail (the search ran on them)."""
+    _, _, X_val, y_val = _validation()
+    if not isinstance(results, (list, tuple)) or len(results) < 4:
+        n = len(results) if isinstance(results, (list, tuple)) else type(results).__name__
+        raise GradingError(f"results: {n} settings tried, expected a list of at least 4 dicts.")
+    if not all(isinstance(row, dict) and {"lr", "width", "val_acc"} <= row.keys() for row in results):
+        raise GradingError("results: every row is a dict with the keys lr, width and val_acc.")
+    best = max(results, key=lambda row: float(row["val_acc"]))
+    committed = _committed_model(best_params)
+    if committed:
+        raise GradingError(
+            f"best_params is the course's trained model, {committed}, not a network your search trained: "
+            "this part gets no points."
+        )
+    if not isinstance(best_params, dict) or not {"W1", "b1", "W2", "b2"} <= best_params.keys():
+        raise GradingError("best_params: expected the params dict of the best network (W1, b1, W2, b2).")
+    kept = _accuracy(best_params, X_val, y_val)
+    failing = []
+    if kept < 0.97 or not _same_accuracy(best["val_acc"], kept, len(y_val)):
+        failing = _failing(_a2_parts(_earlier(earlier, ("forward", "backward", "update"))))
+    if not _same_accuracy(best["val_acc"], kept, len(y_val)):
+        raise GradingError(
+            f"best_params: validation accuracy {kept:.2%}, but the best row says {float(best['val_acc']):.2%}: "
+            f"keep the best network in best_params.{_cascade(failing)}"
+        )
+    if kept < 0.97:
+        raise GradingError(f"best validation accuracy {kept:.2%}: expected at least 97%.{_cascade(failing)}")
+    if verbose:
+        print(f"best: lr {best['lr']}, width {best['width']}, validation accuracy {kept:.2%} (target: at least 97%)")
+
+
+def _a1_parts(earlier: dict) -> list[tuple[str, Callable[[], object]]]:
+    return [
+        ("softmax (part 1)", lambda: check_softmax(earlier.get("softmax"), verbose=False)),
+        ("cross_entropy (part 2)", lambda: check_cross_entropy(earlier.get("cross_entropy"), verbose=False)),
+        (
+            "loss_and_gradients (part 3)",
+            lambda: check_softmax_regression(earlier.get("loss_and_gradients"), verbose=False),
+        ),
+    ]
+
+
+def _reference_softmax_regression() -> dict[str, Callable]:
+    return {
+        "softmax": _softmax,
+        "cross_entropy": lambda probs, y: float(-np.log(probs[np.arange(len(y)), y]).mean()),
+    }
+
+
+@_graded
+def check_gradient_check(loss_and_gradients: Callable, numerical_gradient: Callable, *, verbose: bool = True) -> None:
+    """A gradient check of the learner's loss_and_gradients with the learner's numerical_gradient, on 8
+    images and 20 of their pixels in float64: relative errors below 1e-7. loss_and_gradients runs
+    with a right softmax and cross_entropy (their slips are charged in parts 1 and 2)."""
+    _function(loss_and_gradients, "loss_and_gradients", "loss_and_gradients(W, b, X, y) -> (loss, dW, db)")
+    _function(numerical_gradient, "numerical_gradient", "numerical_gradient(f, x, eps=1e-5) -> grad")
+    X_tr, y_tr, _, _ = _validation()
+    rng = np.random.default_rng(0)
+    W, b = 0.1 * rng.standard_normal((20, 10)), 0.1 * rng.standard_normal(10)
+    X, y = X_tr[:8, 300:320].astype(np.float64), y_tr[:8]
+    where = "8 images, 20 of their pixels, float64"
+    with _given(loss_and_gradients, _reference_softmax_regression()):
+        out = _call("loss_and_gradients", loss_and_gradients, where, W, b, X, y)
+        if not (isinstance(out, (tuple, list)) and len(out) == 3):
+            raise GradingError(f"loss_and_gradients should return (loss, dW, db); found {type(out).__name__}.")
+        _, dW, db = out
+
+        def loss():
+            return loss_and_gradients(W, b, X, y)[0]
+
+        errors = {
+            "dW": rel_error(np.asarray(dW, float), _call("numerical_gradient", numerical_gradient, where, loss, W)),
+            "db": rel_error(np.asarray(db, float), _call("numerical_gradient", numerical_gradient, where, loss, b)),
+        }
+    print({key: f"{error:.1e}" for key, error in errors.items()})
+    if not max(errors.values()) < 1e-7:
+        failing = _failing(
+            [
+                ("loss_and_gradients (part 3)", lambda: check_softmax_regression(loss_and_gradients, verbose=False)),
+                ("numerical_gradient (part 4)", lambda: check_numerical_gradient(numerical_gradient, verbose=False)),
+            ]
+        )
+        shown = {key: f"{error:.1e}" for key, error in errors.items()}
+        raise GradingError(
+            f"the gradient check fails: relative errors {shown}, expected below 1e-7.{_cascade(failing)}"
+        )
+
+
+@_graded
+def check_training(W: object, b: object, history: object, epochs: int, *, earlier: dict | None = None) -> None:
+    """Grade assignment 1's training: history has one dict per epoch, its last val_acc is the accuracy of
+    W, b on the validation images (to within half an image), and at least 91%."""
+    _, _, X_val, y_val = _validation()
+    history = _history("train_softmax_regression", history, int(epochs), ("loss", "val_acc"))
+    try:
+        measured = float(
+            np.mean((X_val @ np.asarray(W, np.float64) + np.asarray(b, np.float64)).argmax(axis=1) == y_val)
+        )
+    except (TypeError, ValueError) as e:
+        raise GradingError(f"W (784, 10) and b (10,) are needed to score the validation images: {e}") from None
+    failing = (
+        _failing(_a1_parts(_earlier(earlier, ("softmax", "cross_entropy", "loss_and_gradients"))))
+        if measured < 0.91
+        else []
+    )
+    if not _same_accuracy(history[-1]["val_acc"], measured, len(y_val)):
+        raise GradingError(
+            f"val_acc: the last epoch's is {history[-1]['val_acc']!r}, but W, b classify {measured:.2%} of the "
+            "validation images right. val_acc: the accuracy of W, b on X_val after the epoch."
+        )
+    print(f"validation accuracy {measured:.2%} (target: at least 91%)")
+    if measured < 0.91:
+        raise GradingError(f"validation accuracy {measured:.2%}: expected at least 91%.{_cascade(failing)}")
+
+
+@_graded
+def check_early_stopping(train_with_early_stopping: Callable, *, verbose: bool = True) -> None:
+    """Grade `train_with_early_stopping` with mnistnn's Adam as its step (adam_step is graded in part 2):
+    a 784-256-10 network on 1,000 images memorises them; the run stops 3 epochs after its lowest
+    validation loss, and best_params are the params of that epoch."""
+    from . import optim
+
+    _function(train_with_early_stopping, "train_with_early_stopping", "train_with_early_stopping(params, X, y, ...)")
+    X_tr, y_tr, X_val, y_val = _validation()
+    where = "784-256-10, 1,000 training images, Adam lr 1e-3, batches of 50, at most 40 epochs, patience 3"
+    trial = network.init_params((784, 256, 10), seed=0)
+    out = _call(
+        "train_with_early_stopping", train_with_early_stopping, where, trial, X_tr[:1000], y_tr[:1000], X_val, y_val,
+        optim.adam, lr=1e-3, batch_size=50, epochs=40, patience=3,
+    )  # fmt: skip
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        raise GradingError("train_with_early_stopping should return (best_params, history).")
+    best_params, history = out
+    if not isinstance(history, (list, tuple)) or not history:
+        raise GradingError("train_with_early_stopping: history should be a list with one dict per epoch trained.")
+    history = _history("train_with_early_stopping", history, len(history), ("val_loss", "val_acc"))
+    losses = [float(row["val_loss"]) for row in history]
+    best_epoch = int(np.argmin(losses)) + 1
+    print(f"lowest validation loss {min(losses):.4f} at epoch {best_epoch}; stopped after epoch {len(losses)}")
+    if len(losses) != best_epoch + 3:
+        raise GradingError(
+            f"expected a stop 3 epochs after the best ({best_epoch}), found {len(losses)} epochs ({where})."
+        )
+    if not isinstance(best_params, dict) or "W1" not in best_params:
+        raise GradingError("best_params: expected a params dict (W1, b1, W2, b2).")
+    kept = float(network.cross_entropy(network.forward(best_params, X_val)[0], y_val))
+    if abs(kept - min(losses)) > 1e-4 * max(1.0, min(losses)):
+        raise GradingError(f"best_params: validation loss {kept:.4f}, not the lowest, {min(losses):.4f} ({where}).")
+
+
+@_graded
+def check_final(final_params: object, *, earlier: dict | None = None) -> None:
+    """Grade assignment 3's final network: at least 98% of the validation images, and trained here."""
+    _, _, X_val, y_val = _validation()
+    committed = _committed_model(final_params)
+    if committed:
+        raise GradingError(
+            f"final_params is the course's trained model, {committed}, not a network you trained: no points."
+        )
+    if not isinstance(final_params, dict) or "W1" not in final_params:
+        raise GradingError("final_params: expected a params dict (W1, b1, W2, b2, ...).")
+    measured = _accuracy(final_params, X_val, y_val)
+    print(f"validation accuracy {measured:.2%} (target: at least 98%)")
+    if measured < 0.98:
+        found = _earlier(earlier, ("adam_step", "train_with_early_stopping"))
+        failing = _failing(
+            [
+                ("adam_step (part 2)", lambda: check_adam(found.get("adam_step"), verbose=False)),
+                (
+                    "train_with_early_stopping (part 5)",
+                    lambda: check_early_stopping(found.get("train_with_early_stopping"), verbose=False),
+                ),
+            ]
+        )
+        raise GradingError(f"validation accuracy {measured:.2%}: expected at least 98%.{_cascade(failing)}")
+
+
+# ----------------------------------------------------------------------------------------------
+# a layer the course has not shown: row-wise standardisation (layer normalisation without gain and bias)
+
+STANDARDISE_EPS = 1e-5
+
+
+def _standardise(X: np.ndarray, eps: float = STANDARDISE_EPS, ddof: int = 0, axis: int = 1) -> np.ndarray:
+    mu = X.mean(axis=axis, keepdims=True)
+    return (X - mu) / np.sqrt(X.var(axis=axis, keepdims=True, ddof=ddof) + eps)
+
+
+@_graded
+def check_standardise(standardise: Callable, *, verbose: bool = True) -> None:
+    """Grade `standardise(X, eps=1e-5) -> Y`: each row x becomes (x - mean(x)) / sqrt(var(x) + eps),
+    with var the mean of squared deviations (no 1/(n - 1))."""
+    _function(standardise, "standardise", "standardise(X, eps=1e-5) -> Y")
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((5, 7)) * rng.uniform(0.5, 3, size=(5, 1)) + rng.standard_normal((5, 1))
+    where = "X of shape (5, 7), eps = 1e-5"
+    before = {"X": X.copy()}
+    got = _call("standardise", standardise, where, X, eps=STANDARDISE_EPS)
+    _unchanged("standardise", before, {"X": X})
+    slips = {
+        "standardised over the columns (axis=0): each row, one example, is standardised on its own, axis=1": (
+            _standardise(X, axis=0)
+        ),
+        "var with 1/(n - 1) (ddof=1): this layer divides by n, np.var's default": _standardise(X, ddof=1),
+        "eps outside the square root: sqrt(var + eps)": (X - X.mean(1, keepdims=True))
+        / (X.std(1, keepdims=True) + STANDARDISE_EPS),
+        "divided by the variance, not its square root": (X - X.mean(1, keepdims=True))
+        / (X.var(1, keepdims=True) + STANDARDISE_EPS),
+        "the mean is not subtracted": X / np.sqrt(X.var(1, keepdims=True) + STANDARDISE_EPS),
+    }
+    error = _expect("standardise", got, _standardise(X), where, slips, rtol=1e-9)
+    if verbose:
+        print(f"standardise is right (relative error {error:.1e})")
+
+
+@_graded
+def check_standardise_backward(standardise_backward: Callable, *, verbose: bool = True) -> None:
+    """Grade `standardise_backward(dY, X, eps=1e-5) -> dX`, the gradient of a loss with respect to X
+    given dY, its gradient with respect to Y = standardise(X), against numerical gradients in float64
+    (of the right standardise: a slip in the forward part is not charged here), on two problems."""
+    _function(standardise_backward, "standardise_backward", "standardise_backward(dY, X, eps=1e-5) -> dX")
+    rng = np.random.default_rng(1)
+    worst = 0.0
+    for m, n in ((4, 6), (3, 9)):
+        X = rng.standard_normal((m, n)) * rng.uniform(0.5, 2, size=(m, 1)) + rng.standard_normal((m, 1))
+        G = rng.standard_normal((m, n))
+        where = f"X of shape {(m, n)}, dY of shape {(m, n)}, eps = 1e-5, float64"
+        X_nudged = X.copy()
+        numerical = numerical_gradient(
+            lambda X_nudged=X_nudged, G=G: float(np.sum(_standardise(X_nudged) * G)), X_nudged
+        )
+        sigma = np.sqrt(X.var(axis=1, keepdims=True) + STANDARDISE_EPS)
+        Y = _standardise(X)
+        slips = {
+            "the mean term is missing: the row's mean depends on every x_j, which adds - mean_j(dY_ij) / sigma_i": (
+                (G - Y * (G * Y).mean(axis=1, keepdims=True)) / sigma
+            ),
+            "the variance term is missing: var depends on every x_j too, adding - Y_ij mean_j(dY_ij Y_ij) / sigma_i": (
+                (G - G.mean(axis=1, keepdims=True)) / sigma
+            ),
+            "only dY / sigma: both the mean term and the variance term are missing (mean and var depend on x)": G
+            / sigma,
+            "the means are taken over the columns (axis=0): sum over the entries of each row, axis=1": (
+                (G - G.mean(axis=0, keepdims=True) - Y * (G * Y).mean(axis=0, keepdims=True)) / sigma
+            ),
+            "the variance term has the wrong factor: d var / d x_j = 2 (x_j - mean) / n": (
+                (G - G.mean(axis=1, keepdims=True) - 2 * Y * (G * Y).mean(axis=1, keepdims=True)) / sigma
+            ),
+        }
+        before = {"dY": G.copy(), "X": X.copy()}
+        got = _call("standardise_backward", standardise_backward, where, G, X, eps=STANDARDISE_EPS)
+        _unchanged("standardise_backward", before, {"dY": G, "X": X})
+        worst = max(worst, _expect("standardise_backward", got, numerical, where, slips, rtol=1e-7))
+    if verbose:
+        print(f"standardise_backward is right on 2 problems (relative error against numerical gradients {worst:.1e})")
