@@ -85,7 +85,8 @@ A2_STYLES = {  # einsum, the column layout with transposes, a progress bar on st
     return (E / E.sum(axis=0)).T, {"X": X, "Z1": Z1, "A1": A1, "probs": (E / E.sum(axis=0)).T}
 """,
     "train_network": """import sys
-from tqdm.auto import tqdm
+
+from tqdm import tqdm
 
 def train_network(params, X, y, X_val, y_val, lr, batch_size, epochs, seed=0):
     rng = np.random.default_rng(seed)
@@ -114,7 +115,7 @@ DIE = "import os\n\nos._exit(1)  # the kernel dies, as when it runs out of memor
 # cells it must fail, words of its feedback, how it arrives). Every other check cell must get full points.
 SUBMISSIONS = {
     "a1_right": ("a1_softmax_regression", {}, set(), ["softmax is right"], "submitted"),
-    "a1_styles": ("a1_softmax_regression", A1_STYLES, set(), ["kept out of this cell, they cost nothing"], "submitted"),
+    "a1_styles": ("a1_softmax_regression", A1_STYLES, set(), ["(target: at least 91%)"], "submitted"),
     "a1_two_slips": (
         "a1_softmax_regression",
         [
@@ -201,7 +202,10 @@ SUBMISSIONS = {
             "    return [{'epoch': e, 'loss': 1 / e, 'val_acc': acc} for e in range(1, epochs + 1)]\n"
         },
         {"test_train_network", "test_search"},
-        ["train_network calls mnistnn.models.load_params", "is the course's trained model, results/models/best.npz"],
+        [
+            "train_network loads a saved model (it calls mnistnn.models.load_params)",
+            "is the course's trained model, results/models/best.npz",
+        ],
         "submitted",
     ),
     "a2_deleted_check": (

@@ -271,3 +271,145 @@ def test_a_per_example_loss_and_a_missing_return_are_named():
         check_cross_entropy(lambda p, y: None, verbose=False)
     with pytest.raises(TypeError, match="softmax: expected a function"):
         check_softmax(None, verbose=False)
+
+
+# ----------------------------------------------------------------------------------------------
+# grading an assignment: fresh checks, the course's own code refused, quiet, limited in time, parts on their own
+
+import sys  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+
+import mnistnn  # noqa: E402
+import mnistnn.grading as grading  # noqa: E402
+from mnistnn import network  # noqa: E402
+
+
+def two_layer_forward(params, X):
+    Z1 = X @ params["W1"] + params["b1"]
+    A1 = np.maximum(Z1, 0)
+    probs = softmax(A1 @ params["W2"] + params["b2"])
+    return probs, {"X": X, "Z1": Z1, "A1": A1, "probs": probs}
+
+
+def two_layer_backward(params, cache, y):
+    m = len(y)
+    dZ2 = cache["probs"].copy()
+    dZ2[np.arange(m), y] -= 1
+    dZ2 /= m
+    dZ1 = (dZ2 @ params["W2"].T) * (cache["Z1"] > 0)
+    return {"W1": cache["X"].T @ dZ1, "b1": dZ1.sum(0), "W2": cache["A1"].T @ dZ2, "b2": dZ2.sum(0)}
+
+
+def test_fresh_checks_are_a_copy_that_patching_the_package_does_not_reach(monkeypatch):
+    monkeypatch.setattr(grading, "check_softmax", lambda *args, **kwargs: None)
+    checks = grading.fresh()
+    assert checks is not grading and checks.ASSIGNMENT and not grading.ASSIGNMENT
+    with pytest.raises(GradingError, match="overflows"):
+        checks.check_softmax(SOFTMAX_SLIPS["unstable"][0])
+
+
+@pytest.mark.parametrize(
+    "forward, words",
+    [
+        (network.forward, "forward is mnistnn.network.forward, the course's own implementation"),
+        (lambda params, X: mnistnn.forward(params, X), "forward calls mnistnn.network.forward"),
+    ],
+    ids=["imported", "wrapped"],
+)
+def test_the_course_s_own_implementation_gets_no_points_when_grading(forward, words):
+    with pytest.raises(GradingError, match=words):
+        grading.fresh().check_forward(forward)
+    grading.check_forward(forward, verbose=False)  # in a lesson, mnistnn's forward passes
+
+
+def test_stderr_and_warnings_of_the_learner_s_code_stay_out_of_the_cell(capsys):
+    def noisy_forward(params, X):
+        warnings.warn("overflow somewhere", RuntimeWarning, stacklevel=2)
+        sys.stderr.write("epoch 1: 100%|##########|\n")
+        return two_layer_forward(params, X)
+
+    assert grading.fresh().check_forward(noisy_forward) is None  # a check cell ends without a value
+    out, err = capsys.readouterr()
+    assert err == "" and "kept out of this cell, they cost nothing" in out
+
+
+def test_a_function_that_never_returns_is_stopped_at_the_check_s_time_limit(monkeypatch):
+    checks = grading.fresh()
+    monkeypatch.setitem(checks.TIME_LIMITS, "check_forward", 1)
+
+    def hangs(params, X):
+        while True:
+            pass
+
+    start = time.monotonic()
+    with pytest.raises(GradingError, match="did not return in time"):
+        checks.check_forward(hangs)
+    assert time.monotonic() - start < 5
+    monkeypatch.setitem(checks.TIME_LIMITS, "check_backward", 1)
+    start = time.monotonic()
+    checks.check_backward(hangs, two_layer_backward)  # graded on its own, forward not called again
+    assert time.monotonic() - start < 5
+
+
+def test_backward_is_graded_on_its_own_when_forward_is_wrong(capsys):
+    def no_b1(params, X):
+        return two_layer_forward(params | {"b1": 0 * params["b1"]}, X)
+
+    checks = grading.fresh()
+    with pytest.raises(GradingError, match="b1 is not added"):
+        checks.check_forward(no_b1)
+    checks.check_backward(no_b1, two_layer_backward)
+    assert "graded with the right values in its cache: forward fails part 1" in capsys.readouterr().out
+
+    def scalar_bias(params, cache, y):
+        return two_layer_backward(params, cache, y) | {"b2": 0.0}
+
+    with pytest.raises(GradingError, match="Your forward fails its own check"):
+        checks.check_backward(no_b1, scalar_bias)
+
+
+def test_loss_and_gradients_is_graded_with_a_right_softmax_and_cross_entropy():
+    space: dict = {"np": np}
+    exec(
+        "def softmax(Z):\n    return np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True) * 2\n"
+        "def cross_entropy(probs, y):\n    return -np.log(probs[np.arange(len(y)), y]).sum()\n"
+        "def loss_and_gradients(W, b, X, y):\n    m = len(y)\n    P = softmax(X @ W + b)\n"
+        "    dZ = P.copy()\n    dZ[np.arange(m), y] -= 1\n    dZ /= m\n"
+        "    return cross_entropy(P, y), X.T @ dZ, dZ.sum(axis=0)\n",
+        space,
+    )
+    grading.fresh().check_softmax_regression(space["loss_and_gradients"])
+    assert space["softmax"](np.zeros((1, 2))).sum() == 2, "the notebook's own functions are put back"
+
+
+def standardise(X, eps=1e-5):
+    return (X - X.mean(axis=1, keepdims=True)) / np.sqrt(X.var(axis=1, keepdims=True) + eps)
+
+
+def standardise_backward(dY, X, eps=1e-5):
+    s = np.sqrt(X.var(axis=1, keepdims=True) + eps)
+    Y = (X - X.mean(axis=1, keepdims=True)) / s
+    return (dY - dY.mean(axis=1, keepdims=True) - Y * (dY * Y).mean(axis=1, keepdims=True)) / s
+
+
+@pytest.mark.parametrize(
+    "wrong, words",
+    [
+        (lambda dY, X, eps=1e-5: standardise_backward(dY, X, eps) + dY.mean(1, keepdims=True) / np.sqrt(
+            X.var(1, keepdims=True) + eps), "the mean term is missing"),
+        (lambda dY, X, eps=1e-5: (dY - dY.mean(1, keepdims=True)) / np.sqrt(X.var(1, keepdims=True) + eps),
+         "the variance term is missing"),
+        (lambda dY, X, eps=1e-5: dY / np.sqrt(X.var(1, keepdims=True) + eps), "both the mean term and the variance"),
+    ],
+    ids=["mean term", "variance term", "both"],
+)  # fmt: skip
+def test_standardise_right_and_slips(wrong, words, capsys):
+    grading.check_standardise(standardise)
+    grading.check_standardise_backward(standardise_backward)
+    assert "standardise_backward is right" in capsys.readouterr().out
+    with pytest.raises(GradingError, match=words):
+        grading.check_standardise_backward(wrong, verbose=False)
+    with pytest.raises(GradingError, match="ddof=1"):
+        grading.check_standardise(lambda X, eps=1e-5: (X - X.mean(1, keepdims=True)) / np.sqrt(X.var(1, ddof=1,
+                                  keepdims=True) + eps), verbose=False)  # fmt: skip
