@@ -127,6 +127,7 @@ def fresh() -> types.ModuleType:
     sys.modules[name] = package
     copy = importlib.import_module(f"{name}.grading")
     copy.ASSIGNMENT = True
+    copy._HUNG = _HUNG  # a function that hung in one check cell is not run again in the next
     return copy
 
 
@@ -190,6 +191,7 @@ def _tripwires(name: str) -> Iterator[None]:
 
 
 _active = threading.local()
+_HUNG: set = set()  # the learner's functions that ran out of time (their code objects), shared by fresh() copies
 
 
 @contextlib.contextmanager
@@ -413,15 +415,24 @@ def _call(name: str, fn: Callable, sizes: Shape | str, *args, **kwargs):
     """fn(*args, **kwargs) on a test problem; an error inside it is reported with the problem's sizes.
     When grading an assignment, a call into the course's own implementation of `name` fails the check."""
     where = sizes if isinstance(sizes, str) else _describe(sizes)
+    key = getattr(fn, "__code__", None) or id(fn)
+    if key in _HUNG:
+        raise _TimeUp(
+            f"{name} did not return in time in an earlier check, so it is not run again. Once you have fixed it, "
+            "run its cell again, then this check."
+        )
     try:
         with np.errstate(all="ignore"), _tripwires(name):  # overflow in an unstable softmax: the value check says it
             return fn(*args, **kwargs)
+    except _TimeUp:
+        _HUNG.add(key)
+        raise
     except NotImplementedError as e:
         raise NotImplementedError(
             f"{name} is not written yet (it raises NotImplementedError: {e}). Replace the raise in its cell with "
             f"your code, run that cell, then run this check again."
         ) from None
-    except (GradingError, _TimeUp):
+    except GradingError:
         raise
     except Exception as e:  # a learner's bug: say where it happened, keep the traceback below
         hint = f"\n  {SIZES_HINT}" if name in ("forward", "backward") else ""
