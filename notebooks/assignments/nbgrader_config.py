@@ -34,7 +34,7 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.OverwriteCells.add_missing_cells = True
 
 # nbgrader zip_collect: one folder per student in downloaded/<assignment>/archive/, named by the student's id,
-# holding the notebook (or a zip of it). A browser's " (1)" or "-2" after the notebook's name is dropped.
+# holding the notebook (unzipped). A browser's " (1)" or "-2" after the notebook's name is dropped.
 c.ZipCollectApp.archive_directory = "archive"
 c.FileNameCollectorPlugin.named_regexp = (
     r".*/(?P<student_id>[^/]+)/(?P<file_id>a[0-9]_[a-z_]+?)( ?\(\d+\)|-\d+)?\.ipynb$"
