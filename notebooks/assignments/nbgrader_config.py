@@ -8,6 +8,7 @@ ignores them). Tested with nbgrader 0.9.6 (requirements.txt pins it).
 
 import os
 import time
+import warnings
 
 from nbclient.exceptions import DeadKernelError
 from nbconvert.preprocessors import ClearMetadataPreprocessor
@@ -20,6 +21,11 @@ from nbgrader.preprocessors import (
     LimitOutput,
     SaveAutoGrades,
 )
+from sqlalchemy.exc import SAWarning
+
+# nbgrader 0.9.6's gradebook, on SQLAlchemy 2, warns of an autoflush when it first meets a student ("Object of
+# type <SubmittedAssignment> not in session"): harmless, and it would drown a real warning in the autograde log.
+warnings.filterwarnings("ignore", message="Object of type <Submitted", category=SAWarning)
 
 c = get_config()  # noqa: F821 (nbgrader provides get_config when it reads this file)
 here = os.path.dirname(os.path.abspath(__file__))
