@@ -1331,7 +1331,7 @@ def check_backward(
         try:
             errors = _backward_problem(forward, backward, params, X, y, sizes, 1e-6, cache=cache)
         except GradingError as e:
-            if forward_wrong:
+            if forward_wrong and "the course's own implementation" not in str(e):  # that verdict needs no excuse
                 raise GradingError(
                     f"{e}\n  Your forward fails its own check (part 1: {forward_wrong[:200]}), so backward was given "
                     "a cache with the right values under the names your forward's cache uses. If backward reads "

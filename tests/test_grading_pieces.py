@@ -414,3 +414,22 @@ def test_standardise_right_and_slips(wrong, words, capsys):
     with pytest.raises(GradingError, match="ddof=1"):
         grading.check_standardise(lambda X, eps=1e-5: (X - X.mean(1, keepdims=True)) / np.sqrt(X.var(1, ddof=1,
                                   keepdims=True) + eps), verbose=False)  # fmt: skip
+
+
+def test_a_backward_that_calls_the_course_s_own_is_not_excused_by_a_forward_that_does_too():
+    """Both refused as the course's own implementation: backward's message says so and blames nothing else."""
+    import mnistnn.network as N
+    from mnistnn.grading import GradingError, fresh
+
+    checks = fresh()
+
+    def forward(params, X):
+        return N._forward(params, X, "relu", 0.0, None)
+
+    def backward(params, cache, y):
+        return N.backward(params, cache, y)
+
+    with pytest.raises(GradingError) as e:
+        checks.check_backward(forward, backward, verbose=False)
+    assert "the course's own implementation" in str(e.value)
+    assert "fix forward first" not in str(e.value)
