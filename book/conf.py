@@ -60,6 +60,7 @@ autodoc_preserve_defaults = True
 html_theme = "sphinx_book_theme"
 html_static_path = [str(BOOK / "_static"), str(coursebook.prepare_mathjax())]
 html_css_files = ["coursebook.css"]
+html_js_files = ["coursebook.js"]  # a figure opens at full size on a click
 html_extra_path = [str(BOOK / "_extra")]  # index.html at the root of the site: a link to the home page, book/index.html
 html_show_search_summary = False  # summaries fetch() each page, which browsers refuse for pages opened from disk
 html_sourcelink_suffix = ""  # the download button gives the .ipynb itself

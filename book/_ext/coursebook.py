@@ -9,7 +9,8 @@ extension rewrites the JSON it is about to parse, so that MyST-NB renders what a
   write the sentences, saving tables) is removed, outputs and all (`remove-cell`);
 - an exercise's solution (code with slide type `skip` whose source starts `# 1.`, `# 2.`, ...)
   becomes a closed toggle with its code and outputs inside (`hide-cell`); a worked answer written
-  in markdown (slide type `skip`, source hidden) becomes a closed dropdown;
+  in markdown (slide type `skip`, source hidden) becomes a closed dropdown, titled with every
+  answer it holds ("Solutions 2 and 3");
 - a speaker note (markdown with slide type `notes`) goes into a closed "For the teacher" dropdown,
   set apart from the learner's text;
 - a widget that needs a live kernel (the drawing pad of lesson 7) shows a sentence saying how to
@@ -201,10 +202,15 @@ def for_the_web(nb: dict, docname: str, launch: bool = False) -> dict:
         elif cell["cell_type"] == "markdown":
             if slide_type(cell) == "notes":
                 cell["source"] = fenced("dropdown", "For the teacher", {"class-container": "teacher"}, source_of(cell))
-            elif slide_type(cell) == "skip" and hidden:  # a worked answer in words
-                match = re.match(r"\s*\*\*(\d+)\.\*\*", source_of(cell))
-                title = f"Solution {match.group(1)}" if match else f"Solution {number}, continued".replace(" ,", "")
-                number = match.group(1) if match else number
+            elif slide_type(cell) == "skip" and hidden:  # worked answers in words: "**2.** ...", "**3.** ..."
+                numbers = re.findall(r"^\s*\*\*(\d+)\.\*\*", source_of(cell), re.MULTILINE)
+                if not re.match(r"\s*\*\*\d+\.\*\*", source_of(cell)):
+                    title = f"Solution {number}, continued".replace(" ,", "")
+                elif len(numbers) == 1:
+                    title = f"Solution {numbers[0]}"
+                else:
+                    title = f"Solutions {', '.join(numbers[:-1])} and {numbers[-1]}"
+                number = numbers[-1] if numbers else number
                 cell["source"] = fenced("dropdown", title, {"class-container": "solution"}, source_of(cell))
     if docname.startswith("notebooks/assignments/"):
         name = Path(docname).name
