@@ -308,7 +308,7 @@ def show_misclassified(X: np.ndarray, y_true: np.ndarray, probs: np.ndarray, n: 
         ax.text(0.5, 0.5, f"no misclassified digits: all {len(X):,} are read right", ha="center", va="center")
         return fig
     wrong = wrong[np.argsort(-probs[wrong, y_pred[wrong]], kind="stable")][:n]
-    titles = [f"pred {y_pred[i]} ({_probability(probs[i, y_pred[i]])})\ntrue {y_true[i]}" for i in wrong]
+    titles = [f"pred {y_pred[i]} ({percent(probs[i, y_pred[i]])})\ntrue {y_true[i]}" for i in wrong]
     return show_images(X[wrong], titles, ncols=10, size=1.2)
 
 
@@ -765,8 +765,6 @@ def percent(p: float) -> str:
     return f"{100 * p:.6f}%"
 
 
-_probability = percent  # the name the figures' titles use
-
 
 def plot_readings(
     params: dict[str, np.ndarray],
@@ -818,7 +816,7 @@ def plot_readings(
         ax.bar(range(10), probs[r], color=colours, edgecolor="black", linewidth=0.5)
         mark = {None: "", True: "✓ right: ", False: "✗ wrong: "}[right]
         ax.set(ylim=(0, 1), xticks=range(10), xlabel="digit", ylabel="probability")
-        ax.set_title(f"{mark}reads {read} ({_probability(probs[r, read])})", fontsize=10,
+        ax.set_title(f"{mark}reads {read} ({percent(probs[r, read])})", fontsize=10,
                      color=WRONG if right is False else "black")  # fmt: skip
         units = grid[r, 2].subgridspec(2, top // 2, wspace=0.05, hspace=0.25)
         for k, j in enumerate(np.argsort(-hidden[r])[:top]):  # the most active units first

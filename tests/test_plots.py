@@ -382,9 +382,9 @@ def test_plot_readings_colours_a_wrong_reading_as_wrong_with_numpy_labels():
     bars = [ax for ax in fig.axes if len(ax.patches) == 10]
     assert [to_hex(bars[r].patches[read[r]].get_facecolor()) for r in (0, 1)] == [RIGHT.lower(), WRONG.lower()]
     assert bars[0].get_title().startswith("✓ right: reads") and bars[1].get_title().startswith("✗ wrong: reads")
-    from mnistnn.plots import _probability  # a probability as computed, never rounded up to 100%
+    from mnistnn.plots import percent  # a probability as computed, never rounded up to 100%
 
-    assert [_probability(p) for p in (0.534, 0.99996, 1.0, 0.0004)] == ["53%", "99.996%", "100%", "0.04%"]
+    assert [percent(p) for p in (0.534, 0.99996, 1.0, 0.0004)] == ["53%", "99.996%", "100%", "0.04%"]
     refuses(lambda: plot_readings(params, images, ["one title"]), "titles: expected one title per image: 2 titles")
 
 
