@@ -16,13 +16,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from browser import CHROMIUM, CHROMIUM_ARGS
 
 if sys.version_info < (3, 11):
     pytest.skip("the website's packages (requirements-book.txt) need Python 3.11 or later", allow_module_level=True)
@@ -31,15 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 import coursebook  # noqa: E402
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).is_file(), reason="chromium not found (apt install chromium)")
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium not found (apt install chromium)")
 REPOSITORY = "https://github.com/example/mnistnn"  # a made-up address: the buttons are links, never followed
 BOOK_PAGES = ["book/index", "book/assignments", "book/presenting", "book/reference", "book/glossary"]
 COURSE = coursebook.course_order()  # docnames of the lessons and assignments, in README's order
@@ -179,7 +171,7 @@ def test_the_browser_checks_have_something_to_check():
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).is_file():
+    if CHROMIUM is None:
         pytest.skip("chromium not found (apt install chromium)")
     from playwright.sync_api import sync_playwright
 

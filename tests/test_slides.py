@@ -16,22 +16,14 @@ import hashlib
 import importlib.util
 import json
 import re
-import shutil
 import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+from browser import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 FORMULA = r"$e^{i\pi} + 1 = 0$"
 
 
@@ -143,7 +135,7 @@ def test_second_build_reuses_the_vendor_folder(offline_deck, npm_cache, capsys):
 
 def test_deck_renders_in_chromium_with_the_network_off(offline_deck):
     playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    if not Path(CHROMIUM).is_file():
+    if CHROMIUM is None:
         pytest.skip("chromium not found")
     web_requests, failed, errors = [], [], []
 

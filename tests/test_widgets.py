@@ -12,12 +12,10 @@ import threading
 import numpy as np
 import pytest
 import traitlets
+from browser import CHROMIUM, CHROMIUM_ARGS
 
 from mnistnn.widgets import JS_PATH, DigitPad, prepare_digit, resize
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
-CHROMIUM_ARGS += ["--no-first-run"]
 # for every test that drives a real browser; Playwright's own browser download is not needed
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on PATH (apt install chromium)")
 
